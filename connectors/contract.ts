@@ -1,0 +1,107 @@
+/**
+ * The connector contract. Modelled on rclone backends: a small required interface
+ * (list + open), optional capabilities discovered at run time, and one error
+ * classifier per connector that feeds the shared retry helper (src/util/retry.ts).
+ *
+ * Enumeration (list) is kept apart from scanning (open): the pipeline lists pages,
+ * checkpoints at the low-water mark, and only then fetches bytes.
+ */
+import type { Readable } from 'node:stream';
+import type { ErrorClass } from '../src/util/retry.js';
+
+/** Who can see an object, as far as the source tells us. Ordered from widest to narrowest. */
+export type ExposureLevel = 'public' | 'anyone_with_link' | 'domain' | 'external' | 'internal' | 'private' | 'unknown';
+
+export interface Exposure {
+  level: ExposureLevel;
+  /** Human-readable grants behind the level, e.g. "AllUsers:READ" or "user:bob@example.org". Never secrets. */
+  details?: string[];
+}
+
+/** One object as listed by a source. Unchanged = same externalId + etag at the same model/policy version. */
+export interface ObjectRef {
+  /** Stable id inside the source (S3 key, Drive file id, path relative to the local root). */
+  externalId: string;
+  /** Display path, for people. */
+  path: string;
+  size: number;
+  /** ETag / version / content fingerprint; changes whenever content changes. */
+  etag: string;
+  modifiedAt?: Date;
+  contentType?: string;
+  exposure?: Exposure;
+  /**
+   * Set by the connector when the item must not be downloaded, e.g. `archived` for
+   * S3 Glacier objects. The pipeline records `skipped:<reason>` for it.
+   */
+  skipReason?: string;
+  /** Connector-private extras needed by open() (e.g. S3 version id). Must be JSON-serialisable. */
+  extra?: Record<string, unknown>;
+}
+
+/** A page of refs plus the cursor that resumes listing right after this page. */
+export interface Page {
+  items: ObjectRef[];
+  /** Opaque, JSON-serialisable. `undefined` on the last page. */
+  nextCursor?: string;
+}
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+  /** The stream must fail (not truncate silently) once more than maxBytes arrive. */
+  maxBytes?: number;
+}
+
+/** What to list: the part of a source after its scheme, e.g. bucket+prefix or a folder. */
+export interface Scope {
+  /** Canonical URI of the source, e.g. `s3://bucket/prefix` or `file:///abs/dir`. Used as the source's natural key. */
+  uri: string;
+}
+
+export interface Connector {
+  /** Registry name: `local`, `s3`, ... */
+  readonly kind: string;
+  /** Canonical source URI (the natural key of the source row). */
+  readonly uri: string;
+  list(cursor?: string): AsyncIterable<Page>;
+  open(ref: ObjectRef, opts?: OpenOptions): Promise<Readable>;
+  /** Sorts a thrown error into retryable / throttled / notFound / permanent. */
+  classifyError(err: unknown): ErrorClass;
+  /**
+   * Optional: a short reason for an item outcome, e.g. `access_denied`, recorded as `failed:<reason>`.
+   * Without it the pipeline derives one from classifyError.
+   */
+  errorReason?(err: unknown): string | undefined;
+  /** Checks credentials and reachability before a scan starts; throws a UserError with one clear line. */
+  probe?(): Promise<void>;
+  close?(): Promise<void>;
+
+  // Optional capabilities, filled in by later work. Discover them with the guards below.
+  changes?(cursor: string): AsyncIterable<Page & { deleted?: string[] }>;
+  describeSharing?(ref: ObjectRef): Promise<Exposure>;
+  quarantine?(ref: ObjectRef, opts: { dryRun: boolean }): Promise<unknown>;
+  revokeSharing?(ref: ObjectRef, opts: { dryRun: boolean; scope: 'public' | 'external' }): Promise<unknown>;
+}
+
+export type Capability = 'changes' | 'describeSharing' | 'quarantine' | 'revokeSharing';
+
+export function hasCapability<C extends Capability>(c: Connector, cap: C): c is Connector & Required<Pick<Connector, C>> {
+  return typeof (c as unknown as Record<string, unknown>)[cap] === 'function';
+}
+
+export function capabilities(c: Connector): Capability[] {
+  return (['changes', 'describeSharing', 'quarantine', 'revokeSharing'] as const).filter((cap) => hasCapability(c, cap));
+}
+
+/** Options every connector factory receives from the CLI / config. */
+export interface ConnectorOptions {
+  /** S3-compatible endpoint override (`--endpoint`). */
+  endpoint?: string;
+  /** Force path-style addressing (S3-compatible stores). Defaults to true when endpoint is set. */
+  forcePathStyle?: boolean;
+  region?: string;
+  /** Retry tuning; tests shorten the delays. */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+}
+
+export type ConnectorFactory = (uri: string, opts: ConnectorOptions) => Connector | Promise<Connector>;

@@ -1,0 +1,71 @@
+/** `casb classify <file|dir>...`: classify images with no database. */
+import type { Command } from 'commander';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { decodeForModel } from '../image/decode.js';
+import { sniff, SNIFF_BYTES } from '../image/sniff.js';
+import { openImageClassifier } from '../model/image-classifier.js';
+import { ItemError, UserError, errorMessage } from '../util/errors.js';
+
+interface ClassifyFlags {
+  json?: boolean;
+  model?: string;
+}
+
+export function registerClassify(program: Command): void {
+  program
+    .command('classify <paths...>')
+    .description('classify image files (folders are walked), without a database')
+    .option('--json', 'one JSON line per image: {"path","label","scores"}')
+    .option('--model <dir>', 'model folder with manifest.json (default: newest under models/casb-classifier)')
+    .action(async (paths: string[], flags: ClassifyFlags) => {
+      const files: string[] = [];
+      for (const p of paths) files.push(...(await expand(p)));
+      const classifier = await openImageClassifier({ modelDir: flags.model });
+      let failures = 0;
+      try {
+        // Bounded parallelism: decode of image i+1 overlaps inference of image i.
+        const results = new Array<Promise<void>>();
+        const limit = 4;
+        let next = 0;
+        const worker = async () => {
+          while (next < files.length) {
+            const file = files[next++]!;
+            try {
+              const bytes = await readFile(file);
+              const kind = await sniff(bytes.subarray(0, SNIFF_BYTES));
+              if (kind.kind !== 'image') {
+                process.stderr.write(`casb: skipped ${file}: ${kind.kind === 'unsupported' ? `unsupported image format ${kind.mime}` : 'not an image'}\n`);
+                continue;
+              }
+              const img = await decodeForModel(bytes, classifier.input);
+              const cls = await classifier.classify(img.rgb);
+              const scores = Object.fromEntries(Object.entries(cls.scores).map(([k, v]) => [k, Number(v.toFixed(4))]));
+              if (flags.json) process.stdout.write(`${JSON.stringify({ path: file, label: cls.label, scores })}\n`);
+              else process.stdout.write(`${cls.label.padEnd(13)} ${(cls.scores[cls.label] ?? 0).toFixed(2)}${cls.uncertain ? ' (uncertain)' : ''}  ${file}\n`);
+            } catch (err) {
+              failures++;
+              const reason = err instanceof ItemError ? err.reason : 'error';
+              process.stderr.write(`casb: failed ${file}: ${reason}: ${errorMessage(err).split('\n')[0]}\n`);
+            }
+          }
+        };
+        for (let i = 0; i < limit; i++) results.push(worker());
+        await Promise.all(results);
+      } finally {
+        await classifier.close();
+      }
+      if (failures && failures === files.length) process.exitCode = 1;
+    });
+}
+
+async function expand(p: string): Promise<string[]> {
+  const st = await stat(p).catch(() => {
+    throw new UserError(`no such file or folder: ${p}`);
+  });
+  if (st.isFile()) return [p];
+  if (!st.isDirectory()) return [];
+  const out: string[] = [];
+  for (const name of (await readdir(p)).sort()) out.push(...(await expand(path.join(p, name))));
+  return out;
+}

@@ -1,0 +1,28 @@
+/** Option parsing shared by commands. */
+import { InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { defaultDataDir } from '../store/index.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('expected a whole number from 1 to 1024');
+  return n;
+}
+
+export function byteSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a size such as 50MB');
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.round(Number(m[1]) * mult);
+}
+
+export interface DbFlags {
+  db?: string;
+  dataDir?: string;
+}
+
+/** --db beats DATABASE_URL; without either, the embedded database lives in --data-dir. */
+export function storeOptions(flags: DbFlags) {
+  return { db: flags.db || process.env.DATABASE_URL || undefined, dataDir: path.resolve(flags.dataDir ?? defaultDataDir()) };
+}

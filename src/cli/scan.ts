@@ -1,0 +1,130 @@
+/** `casb scan <source>`: scan a folder or a bucket and record outcomes and findings. */
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { scanSource } from '../scan-source.js';
+import { openStore } from '../store/index.js';
+import type { Progress, ScanSummary } from '../pipeline/scan.js';
+import { debugHook } from '../util/log.js';
+import { byteSize, positiveInt, storeOptions, type DbFlags } from './options.js';
+import { findingJson, printFindingsTable } from './findings.js';
+
+interface ScanFlags extends DbFlags {
+  concurrency?: number;
+  json?: boolean;
+  endpoint?: string;
+  pathStyle?: boolean;
+  region?: string;
+  maxBytes?: number;
+  model?: string;
+  restart?: boolean;
+  progress?: boolean;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan <source>')
+    .description('scan a folder, or s3://bucket[/prefix], and store outcomes and findings')
+    .option('-c, --concurrency <n>', 'parallel downloads (CPU work is bounded by the core count)', positiveInt)
+    .option('--json', 'write one JSON object per open finding of the source to stdout, and nothing else there')
+    .option('--db <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database)')
+    .option('--data-dir <dir>', 'folder of the embedded database (default: $CASB_DATA_DIR or ./.casb)')
+    .option('--endpoint <url>', 'S3-compatible endpoint, e.g. http://127.0.0.1:9000')
+    .option('--no-path-style', 'use virtual-hosted-style S3 addressing with --endpoint')
+    .option('--region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
+    .option('--max-bytes <size>', 'skip objects larger than this (default 50MB)', byteSize)
+    .option('--model <dir>', 'model folder with manifest.json (default: newest under models/casb-classifier)')
+    .option('--restart', 'ignore the checkpoint of an interrupted scan and list from the start')
+    .option('--no-progress', 'no live progress line on a terminal')
+    .action(async (source: string, flags: ScanFlags) => {
+      const interrupt = new AbortController();
+      let signals = 0;
+      const onSigint = () => {
+        if (++signals > 1) process.exit(130);
+        process.stderr.write('\ncasb: stopping after the items in flight; the next scan resumes from here. Press Ctrl-C again to quit now.\n');
+        interrupt.abort(new Error('interrupted'));
+      };
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigint);
+
+      const bar = flags.progress !== false && process.stderr.isTTY ? progressBar() : undefined;
+      const db = await openStore(storeOptions(flags));
+      let summary: ScanSummary;
+      try {
+        summary = await scanSource(source, {
+          store: db,
+          endpoint: flags.endpoint,
+          forcePathStyle: flags.endpoint ? flags.pathStyle !== false : undefined,
+          region: flags.region,
+          concurrency: flags.concurrency,
+          maxBytes: flags.maxBytes,
+          modelDir: flags.model,
+          restart: flags.restart,
+          signal: interrupt.signal,
+          trigger: 'cli',
+          onProgress: bar?.update,
+          debug: debugHook,
+        });
+        // Findings are read back from the store, so what is printed is what was recorded.
+        const findings = await db.listFindings({ source: summary.source, status: 'open' });
+        bar?.stop();
+        if (flags.json) {
+          for (const f of findings) process.stdout.write(`${JSON.stringify(findingJson(f))}\n`);
+          process.stderr.write(summaryText(summary));
+        } else {
+          process.stdout.write(summaryText(summary));
+          printFindingsTable(findings, `Open findings in ${summary.source}`);
+        }
+      } finally {
+        bar?.stop();
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
+        await db.close();
+      }
+    });
+}
+
+function summaryText(s: ScanSummary): string {
+  const fmt = (r: Record<string, number>) =>
+    Object.entries(r)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const lines = [
+    `${s.status === 'completed' ? 'Scanned' : 'Interrupted scan of'} ${s.source} in ${(s.wallMs / 1000).toFixed(1)} s (${s.imagesPerSec.toFixed(1)} images/s)${s.resumedFrom ? `, resumed from run ${s.resumedFrom}` : ''}`,
+    `  listed   ${s.listed}`,
+    `  scanned  ${s.scanned}`,
+    `  skipped  ${total(s.skipped)}${total(s.skipped) ? `  (${fmt(s.skipped)})` : ''}`,
+    `  failed   ${total(s.failed)}${total(s.failed) ? `  (${fmt(s.failed)})` : ''}`,
+    `  findings ${s.findings}${s.findings ? `  (${fmt(s.findingsByLabel)})` : ''}  in this run`,
+  ];
+  if (s.status !== 'completed') lines.push('  Run the same command again to finish the source.');
+  return `${lines.join('\n')}\n`;
+}
+
+function progressBar() {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'scanning | {done} done of {listed} listed | {rate} img/s | {findings} findings | {failed} failed',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(0, 0, { done: 0, listed: 0, rate: '0.0', findings: 0, failed: 0 });
+  return {
+    update(p: Progress) {
+      bar.setTotal(p.listed);
+      bar.update(p.done, {
+        done: p.done,
+        listed: p.listed,
+        rate: (p.scanned / Math.max(p.elapsedMs / 1000, 1e-3)).toFixed(1),
+        findings: p.findings,
+        failed: p.failed,
+      });
+    },
+    stop: () => bar.stop(),
+  };
+}

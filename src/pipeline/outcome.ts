@@ -1,0 +1,47 @@
+/**
+ * Every listed item ends with exactly one outcome: `scanned`, `skipped:<reason>` or `failed:<reason>`.
+ */
+export type Outcome = 'scanned' | `skipped:${string}` | `failed:${string}`;
+
+export const skipped = (reason: string): Outcome => `skipped:${reason}`;
+export const failed = (reason: string): Outcome => `failed:${reason}`;
+
+/**
+ * Outcomes that a rescan of unchanged content would only repeat; items ending so are skipped
+ * as `unchanged` next time. Other failures (network, throttling, access) are retried next scan.
+ */
+export function isFinal(outcome: string): boolean {
+  if (outcome === 'scanned' || outcome.startsWith('skipped:')) return true;
+  return ['failed:corrupt', 'failed:too_large', 'failed:unsupported'].includes(outcome);
+}
+
+/** Tallies outcomes for the run summary. */
+export class OutcomeCounter {
+  listed = 0;
+  scanned = 0;
+  downloaded = 0;
+  findings = 0;
+  readonly skipped: Record<string, number> = {};
+  readonly failed: Record<string, number> = {};
+  readonly findingsByLabel: Record<string, number> = {};
+
+  add(outcome: Outcome): void {
+    if (outcome === 'scanned') this.scanned++;
+    else {
+      const [kind, reason] = splitOutcome(outcome);
+      const bucket = kind === 'skipped' ? this.skipped : this.failed;
+      bucket[reason] = (bucket[reason] ?? 0) + 1;
+    }
+  }
+
+  get done(): number {
+    return this.scanned + sum(this.skipped) + sum(this.failed);
+  }
+}
+
+export function splitOutcome(o: string): [string, string] {
+  const i = o.indexOf(':');
+  return i < 0 ? [o, ''] : [o.slice(0, i), o.slice(i + 1)];
+}
+
+export const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);

@@ -1,0 +1,467 @@
+/**
+ * The scan pipeline: list → filter → download → decode → classify → [OCR] → upsert.
+ *
+ * - Listing runs ahead of scanning only by a bounded number of items (backpressure), so
+ *   memory stays flat however large the source.
+ * - Three p-queue limits: network (downloads), cpu (decode + inference), ocr.
+ * - Every listed item ends with exactly one outcome, recorded in the store.
+ * - The listing cursor is checkpointed at the low-water mark, so a killed scan resumes.
+ */
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import os from 'node:os';
+import type { Readable } from 'node:stream';
+import PQueue from 'p-queue';
+import type { Connector, ObjectRef, Page } from '../../connectors/contract.js';
+import { decodeForModel, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
+import { sniff, SNIFF_BYTES } from '../image/sniff.js';
+import { DEFAULT_POLICY, labelFindings, type ClassificationLike, type Policy } from '../policy/policy.js';
+import type { FindingRecord, ItemRecord, RunInfo, Store } from '../store/index.js';
+import { ItemError, UserError, errorMessage } from '../util/errors.js';
+import { withRetry } from '../util/retry.js';
+import { LowWaterMark } from './checkpoint.js';
+import { failed, isFinal, OutcomeCounter, skipped, type Outcome } from './outcome.js';
+
+/** What the pipeline needs from the model: one image in, one classification out (batching is the classifier's business). */
+export interface ImageClassifier {
+  modelVersion: string;
+  input: ModelInputSpec;
+  thresholds: Record<string, number>;
+  classify(rgb: Uint8Array): Promise<ClassificationLike>;
+}
+
+/**
+ * The OCR + recognizers stage. The policy decides whether it runs for an image; it returns
+ * entity findings (values already redacted and hashed). Filled in by the OCR issue.
+ */
+export interface OcrStage {
+  wants(cls: ClassificationLike): boolean;
+  run(image: Buffer, cls: ClassificationLike, signal: AbortSignal): Promise<FindingRecord[]>;
+}
+
+export interface ScanDeps {
+  store: Store;
+  connector: Connector;
+  classifier: ImageClassifier;
+  policy?: Policy;
+  ocr?: OcrStage;
+  /** Debug-level details (stack traces, retries) for --verbose. */
+  debug?: (msg: string, err?: unknown) => void;
+}
+
+export interface ScanOptions {
+  trigger?: string;
+  concurrency?: { network?: number; cpu?: number; ocr?: number };
+  /** Objects above this size are skipped as too_large without download. */
+  maxBytes?: number;
+  pixelLimit?: number;
+  signal?: AbortSignal;
+  /** Ignore an interrupted run's checkpoint and list from the start. */
+  restart?: boolean;
+  /** A run whose heartbeat is older than this is considered dead and may be resumed. */
+  staleAfterMs?: number;
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  listed: number;
+  done: number;
+  scanned: number;
+  skipped: number;
+  failed: number;
+  findings: number;
+  elapsedMs: number;
+}
+
+export interface ScanSummary {
+  runId: string;
+  source: string;
+  status: 'completed' | 'interrupted';
+  resumedFrom?: string;
+  listed: number;
+  scanned: number;
+  skipped: Record<string, number>;
+  failed: Record<string, number>;
+  downloaded: number;
+  findings: number;
+  findingsByLabel: Record<string, number>;
+  wallMs: number;
+  imagesPerSec: number;
+  timings: Record<string, number>;
+}
+
+export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+
+export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<ScanSummary> {
+  const { store, connector, classifier } = deps;
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const debug = deps.debug ?? (() => {});
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const cpuN = opts.concurrency?.cpu ?? Math.max(1, os.availableParallelism());
+  const netN = opts.concurrency?.network ?? 8;
+  const network = new PQueue({ concurrency: netN });
+  const cpu = new PQueue({ concurrency: cpuN });
+  const ocr = new PQueue({ concurrency: opts.concurrency?.ocr ?? 1 });
+  // How far listing may run ahead of finished items. Bounds memory: at most this many refs
+  // and (netN + cpuN) downloaded bodies are held at once.
+  const maxInFlight = Math.max(64, (netN + cpuN) * 4);
+
+  const started = Date.now();
+  const sourceId = await store.upsertSource(connector.uri, connector.kind);
+
+  // Resume an interrupted run from its low-water cursor, unless told to restart.
+  let resumeCursor: string | undefined;
+  let resumedFrom: string | undefined;
+  const prev = await store.lastRun(sourceId);
+  if (prev && prev.status !== 'completed') {
+    const age = Date.now() - prev.heartbeatAt.getTime();
+    if (prev.status === 'running' && isAlive(prev, age, opts.staleAfterMs ?? 60_000)) {
+      throw new UserError(
+        `another scan of ${connector.uri} is running (run ${prev.id}, last heartbeat ${Math.round(age / 1000)}s ago). Wait for it to finish, or retry in a minute if it was killed.`,
+      );
+    }
+    if (!opts.restart && prev.cursor) {
+      resumeCursor = prev.cursor;
+      resumedFrom = prev.id;
+    }
+  }
+  if (opts.restart || !resumeCursor) await store.clearCursor(sourceId, 'list');
+  const runId = await store.startRun(sourceId, opts.trigger ?? 'cli', classifier.modelVersion, resumedFrom);
+
+  const counter = new OutcomeCounter();
+  const timings: Record<string, number> = {};
+  const time = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[stage] = (timings[stage] ?? 0) + (performance.now() - t0);
+    }
+  };
+  const progress = () =>
+    opts.onProgress?.({
+      listed: counter.listed,
+      done: counter.done,
+      scanned: counter.scanned,
+      skipped: counter.done - counter.scanned - sumValues(counter.failed),
+      failed: sumValues(counter.failed),
+      findings: counter.findings,
+      elapsedMs: Date.now() - started,
+    });
+
+  const abort = new AbortController();
+  // Every queued task and retry listens on this one signal; that is by design, not a leak.
+  setMaxListeners(0, abort.signal);
+  const onOuterAbort = () => abort.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let fatal: unknown;
+
+  let lastHeartbeat = Date.now();
+  const checkpoint = new LowWaterMark(async (cursor, lastPage) => {
+    if (lastPage) return; // the cursor is cleared when the run completes
+    await store.saveCursor(sourceId, 'list', cursor!, runId);
+    lastHeartbeat = Date.now();
+    await store.heartbeat(runId);
+  });
+  const heartbeatTimer = setInterval(() => {
+    if (Date.now() - lastHeartbeat > 10_000) store.heartbeat(runId).catch(() => {});
+  }, 10_000);
+  heartbeatTimer.unref();
+
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  const seen = new Set<string>(); // exactly one outcome per listed item
+
+  const finish = async (ref: ObjectRef, seq: number, outcome: Outcome, record: () => Promise<void>) => {
+    try {
+      await time('store', record);
+      counter.add(outcome);
+      debug(`recorded ${outcome}: ${ref.path}`);
+    } catch (err) {
+      // The store is gone: nothing more can be recorded, so the whole scan stops.
+      fatal ??= err;
+      abort.abort(err);
+    } finally {
+      inFlight--;
+      wake?.();
+      if (!fatal) await checkpoint.itemDone(seq).catch((err) => { fatal ??= err; abort.abort(err); });
+      progress();
+    }
+  };
+
+  const baseItem = (ref: ObjectRef): ItemRecord => ({
+    externalId: ref.externalId,
+    path: ref.path,
+    size: ref.size,
+    etag: ref.etag,
+    modifiedAt: ref.modifiedAt ?? null,
+    contentType: null,
+    contentSha256: null,
+    modelVersion: classifier.modelVersion,
+    outcome: 'scanned',
+    outcomeDetail: null,
+    label: null,
+    score: null,
+    scores: null,
+    exposure: ref.exposure?.level ?? null,
+    exposureDetails: ref.exposure?.details ?? null,
+  });
+
+  const recordOutcome = (ref: ObjectRef, seq: number, outcome: Outcome, detail: string | null, extra: Partial<ItemRecord> = {}) =>
+    finish(ref, seq, outcome, () => store.recordItem(sourceId, runId, { ...baseItem(ref), ...extra, outcome, outcomeDetail: detail }, []));
+
+  const reasonOf = (err: unknown): string => {
+    if (err instanceof ItemError) return err.reason;
+    const named = deps.connector.errorReason?.(err);
+    if (named) return named;
+    const cls = connector.classifyError(err);
+    return cls.kind === 'throttled' ? 'throttled' : cls.kind === 'retryable' ? 'network' : cls.kind === 'notFound' ? 'not_found' : 'error';
+  };
+
+  async function processItem(ref: ObjectRef, seq: number): Promise<void> {
+    // ---- download (network queue): sniff the head first, fetch the rest only for decodable images
+    let body: Buffer;
+    let sha256: string;
+    let mime: string;
+    try {
+      const got = await network.add(
+        () =>
+          time('download', () =>
+            withRetry(
+              async () => {
+                counter.downloaded++;
+                const stream = await connector.open(ref, { signal: abort.signal, maxBytes });
+                return readSniffed(stream, maxBytes);
+              },
+              { classify: (e) => (e instanceof ItemError ? { kind: 'permanent' } : connector.classifyError(e)), signal: abort.signal, ...opts.retry },
+            ),
+          ),
+        { signal: abort.signal },
+      );
+      if (got.kind !== 'image') {
+        const reason = got.kind === 'unsupported' ? 'unsupported_format' : got.kind === 'empty' ? 'empty' : 'not_image';
+        return recordOutcome(ref, seq, skipped(reason), got.mime ? `content is ${got.mime}` : null, { contentType: got.mime ?? null });
+      }
+      ({ body, sha256, mime } = got);
+    } catch (err) {
+      if (abort.signal.aborted) return void (inFlight--, wake?.());
+      debug(`download failed: ${ref.path}`, err);
+      const reason = reasonOf(err);
+      return recordOutcome(ref, seq, reason === 'not_found' ? skipped('gone') : failed(reason), oneLine(err));
+    }
+
+    // ---- decode + classify (cpu queue)
+    try {
+      // Decode on the CPU queue; inference goes to the classifier, whose batcher groups the
+      // images decoded meanwhile into one session run.
+      const img = await cpu.add(() => time('decode', () => decodeForModel(body, classifier.input, opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT)), {
+        signal: abort.signal,
+      });
+      const cls = await time('classify', () => classifier.classify(img.rgb));
+      let findings = labelFindings(cls, policy, classifier.thresholds);
+      if (deps.ocr?.wants(cls)) {
+        const ocrStage = deps.ocr;
+        findings = findings.concat(await ocr.add(() => time('ocr', () => ocrStage.run(body, cls, abort.signal)), { signal: abort.signal }));
+      }
+      const score = cls.scores[cls.label] ?? null;
+      await finish(ref, seq, 'scanned', () =>
+        store.recordItem(
+          sourceId,
+          runId,
+          { ...baseItem(ref), contentType: mime, contentSha256: sha256, label: cls.label, score, scores: cls.scores },
+          findings,
+        ),
+      );
+      if (!fatal) {
+        counter.findings += findings.length;
+        for (const f of findings) counter.findingsByLabel[f.label] = (counter.findingsByLabel[f.label] ?? 0) + 1;
+      }
+    } catch (err) {
+      if (abort.signal.aborted) return void (inFlight--, wake?.());
+      debug(`analysis failed: ${ref.path}`, err);
+      const reason = err instanceof ItemError ? err.reason : 'internal';
+      return recordOutcome(ref, seq, failed(reason), oneLine(err), { contentType: mime, contentSha256: sha256 });
+    }
+  }
+
+  const tasks = new Set<Promise<void>>();
+  let interrupted = false;
+  try {
+    let listMs = 0;
+    const pages = connector.list(resumeCursor)[Symbol.asyncIterator]();
+    for (;;) {
+      if (abort.signal.aborted) break;
+      const t0 = performance.now();
+      let next: IteratorResult<Page>;
+      try {
+        next = await withRetry(() => pages.next(), { classify: (e) => connector.classifyError(e), signal: abort.signal, ...opts.retry });
+      } catch (err) {
+        if (abort.signal.aborted) break;
+        throw listingError(connector, err);
+      }
+      listMs += performance.now() - t0;
+      if (next.done) break;
+      const page = next.value;
+      const seq = checkpoint.openPage(page.items.length, page.nextCursor);
+      const known = await store.knownItems(sourceId, page.items.map((i) => i.externalId));
+      for (const ref of page.items) {
+        if (abort.signal.aborted) break;
+        if (seen.has(ref.externalId)) {
+          // A source that lists one key twice must not produce two outcomes; the page still completes.
+          await checkpoint.itemDone(seq);
+          continue;
+        }
+        seen.add(ref.externalId);
+        counter.listed++;
+        while (inFlight >= maxInFlight) await new Promise<void>((r) => (wake = r));
+        inFlight++;
+
+        const prior = known.get(ref.externalId);
+        if (ref.skipReason) {
+          void track(recordOutcome(ref, seq, skipped(ref.skipReason), null));
+        } else if (prior && prior.etag === ref.etag && prior.model_version === classifier.modelVersion && isFinal(prior.outcome)) {
+          void track(finish(ref, seq, skipped('unchanged'), () => store.touchItem(sourceId, ref.externalId, runId, ref.path, ref.exposure?.level ?? null)));
+        } else if (ref.size > maxBytes) {
+          void track(recordOutcome(ref, seq, skipped('too_large'), `${ref.size} bytes, above the ${maxBytes}-byte cap`));
+        } else if (ref.size === 0) {
+          void track(recordOutcome(ref, seq, skipped('empty'), null));
+        } else {
+          void track(processItem(ref, seq));
+        }
+      }
+      await checkpoint.closePage(seq);
+      progress();
+    }
+    timings.list = listMs;
+    await Promise.all(tasks);
+    if (fatal) throw fatal;
+    interrupted = abort.signal.aborted;
+  } catch (err) {
+    abort.abort(err);
+    await Promise.allSettled(tasks);
+    clearInterval(heartbeatTimer);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    await store
+      .finishRun(runId, 'failed', totals(), errorMessage(err))
+      .catch(() => {});
+    throw err;
+  }
+  clearInterval(heartbeatTimer);
+  opts.signal?.removeEventListener('abort', onOuterAbort);
+
+  if (interrupted) {
+    // The cursor stays, so the next scan of this source resumes from the low-water mark.
+    await store.finishRun(runId, 'interrupted', totals());
+  } else {
+    await store.clearCursor(sourceId, 'list');
+    await store.finishRun(runId, 'completed', totals());
+  }
+  const wallMs = Date.now() - started;
+  return {
+    runId,
+    source: connector.uri,
+    status: interrupted ? 'interrupted' : 'completed',
+    resumedFrom,
+    listed: counter.listed,
+    scanned: counter.scanned,
+    skipped: counter.skipped,
+    failed: counter.failed,
+    downloaded: counter.downloaded,
+    findings: counter.findings,
+    findingsByLabel: counter.findingsByLabel,
+    wallMs,
+    imagesPerSec: counter.scanned / Math.max(wallMs / 1000, 1e-3),
+    timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
+  };
+
+  function track(p: Promise<void>): Promise<void> {
+    const q = p.catch((err) => {
+      fatal ??= err;
+      abort.abort(err);
+    });
+    tasks.add(q);
+    void q.finally(() => tasks.delete(q));
+    return q;
+  }
+
+  function totals() {
+    const counts: Record<string, number> = { scanned: counter.scanned };
+    for (const [r, n] of Object.entries(counter.skipped)) counts[`skipped:${r}`] = n;
+    for (const [r, n] of Object.entries(counter.failed)) counts[`failed:${r}`] = n;
+    return {
+      listed: counter.listed,
+      scanned: counter.scanned,
+      skipped: sumValues(counter.skipped),
+      failed: sumValues(counter.failed),
+      downloaded: counter.downloaded,
+      findings: counter.findings,
+      counts,
+      timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
+    };
+  }
+}
+
+type Sniffed =
+  | { kind: 'image'; body: Buffer; sha256: string; mime: string }
+  | { kind: 'not_image' | 'unsupported' | 'empty'; mime?: string };
+
+/**
+ * Reads the first bytes, sniffs the type, and stops (without fetching the rest) unless it is
+ * a decodable image. Hashes the full body as it arrives.
+ */
+async function readSniffed(stream: Readable, maxBytes: number): Promise<Sniffed> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let verdict: Awaited<ReturnType<typeof sniff>> | undefined;
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of stream) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      chunks.push(buf);
+      hash.update(buf);
+      total += buf.length;
+      if (total > maxBytes) throw new ItemError('too_large', `more than ${maxBytes} bytes`);
+      if (!verdict && total >= SNIFF_BYTES) {
+        verdict = await sniff(Buffer.concat(chunks));
+        if (verdict.kind !== 'image') return verdict;
+      }
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (total === 0) return { kind: 'empty' };
+  const body = Buffer.concat(chunks);
+  verdict ??= await sniff(body);
+  if (verdict.kind !== 'image') return verdict;
+  return { kind: 'image', body, sha256: hash.digest('hex'), mime: verdict.mime };
+}
+
+/** A 'running' run is alive if its process still exists (same host) or, elsewhere, its heartbeat is fresh. */
+function isAlive(run: RunInfo, heartbeatAgeMs: number, staleAfterMs: number): boolean {
+  if (run.host === os.hostname() && run.pid) {
+    if (run.pid === process.pid) return false;
+    try {
+      process.kill(run.pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  return heartbeatAgeMs < staleAfterMs;
+}
+
+function listingError(connector: Connector, err: unknown): Error {
+  if (err instanceof UserError) return err;
+  return new UserError(`listing ${connector.uri} failed: ${oneLine(err)}. Check the source and your credentials, then run the scan again; it resumes where it stopped.`, 1, { cause: err });
+}
+
+function oneLine(err: unknown): string {
+  return errorMessage(err).split('\n')[0]!.slice(0, 300);
+}
+
+function sumValues(r: Record<string, number>): number {
+  let n = 0;
+  for (const v of Object.values(r)) n += v;
+  return n;
+}

@@ -1,0 +1,210 @@
+/**
+ * The scanner's store: sources, scan runs, items, findings and cursors, on PGlite or PostgreSQL.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { openDb, type Db } from './db.js';
+import { migrate } from './migrate.js';
+import { SQL } from './queries.js';
+
+export interface StoreOptions {
+  /** PostgreSQL URL; default: embedded PGlite in dataDir. */
+  db?: string;
+  /** Folder for the embedded database (and the hash key). */
+  dataDir?: string;
+  /** PostgreSQL only: isolate everything in this schema (tests). */
+  schema?: string;
+}
+
+/** Where embedded data lives unless told otherwise. */
+export function defaultDataDir(): string {
+  return process.env.CASB_DATA_DIR ?? path.resolve('.casb');
+}
+
+export interface KnownItem {
+  external_id: string;
+  etag: string | null;
+  model_version: string | null;
+  outcome: string;
+}
+
+export interface ItemRecord {
+  externalId: string;
+  path: string;
+  size: number | null;
+  etag: string | null;
+  modifiedAt: Date | null;
+  contentType: string | null;
+  contentSha256: string | null;
+  modelVersion: string | null;
+  outcome: string;
+  outcomeDetail: string | null;
+  label: string | null;
+  score: number | null;
+  scores: Record<string, number> | null;
+  exposure: string | null;
+  exposureDetails: string[] | null;
+}
+
+export interface FindingRecord {
+  label: string;
+  score: number;
+  entityType: string; // '' for label-only
+  valueHash: string; // '' when no value
+  redactedValue: string | null;
+  boxes: unknown[];
+  explanation: Record<string, unknown>;
+  severity: string;
+}
+
+export interface RunInfo {
+  id: string;
+  status: string;
+  heartbeatAt: Date;
+  host: string | null;
+  pid: number | null;
+  cursor: string | null;
+}
+
+export interface RunTotals {
+  listed: number;
+  scanned: number;
+  skipped: number;
+  failed: number;
+  downloaded: number;
+  findings: number;
+  counts: Record<string, number>;
+  timings: Record<string, number>;
+}
+
+export interface FindingRow {
+  id: string;
+  label: string;
+  score: number;
+  entity_type: string;
+  redacted_value: string | null;
+  severity: string;
+  status: string;
+  model_version: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  explanation: Record<string, unknown>;
+  path: string;
+  external_id: string;
+  exposure: string | null;
+  source: string;
+}
+
+export class Store {
+  private constructor(readonly db: Db) {}
+
+  static async open(opts: StoreOptions = {}): Promise<Store> {
+    const url = opts.db ?? process.env.DATABASE_URL ?? undefined;
+    const db = await openDb({
+      url: url || undefined,
+      dataDir: url ? undefined : path.join(opts.dataDir ?? defaultDataDir(), 'db'),
+      schema: opts.schema,
+    });
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
+    return new Store(db);
+  }
+
+  get driver() {
+    return this.db.driver;
+  }
+
+  async upsertSource(uri: string, kind: string): Promise<string> {
+    const r = await this.db.query<{ id: string }>(SQL.upsertSource, [uri, kind]);
+    return String(r.rows[0]!.id);
+  }
+
+  async lastRun(sourceId: string): Promise<RunInfo | undefined> {
+    const r = await this.db.query<{ id: string; status: string; heartbeat_at: Date; host: string | null; pid: number | null; cursor: string | null }>(
+      SQL.lastRun, [sourceId],
+    );
+    const row = r.rows[0];
+    return row && { id: String(row.id), status: row.status, heartbeatAt: new Date(row.heartbeat_at), host: row.host, pid: row.pid, cursor: row.cursor };
+  }
+
+  async startRun(sourceId: string, trigger: string, modelVersion: string, resumedFrom?: string): Promise<string> {
+    await this.db.query(SQL.markInterrupted, [sourceId]);
+    const r = await this.db.query<{ id: string }>(SQL.startRun, [sourceId, trigger, modelVersion, resumedFrom ?? null, os.hostname(), process.pid]);
+    return String(r.rows[0]!.id);
+  }
+
+  async heartbeat(runId: string): Promise<void> {
+    await this.db.query(SQL.heartbeat, [runId]);
+  }
+
+  async finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', t: RunTotals, error?: string): Promise<void> {
+    await this.db.query(SQL.finishRun, [
+      runId, status, t.listed, t.scanned, t.skipped, t.failed, t.downloaded, t.findings,
+      JSON.stringify(t.counts), JSON.stringify(t.timings), error ?? null,
+    ]);
+  }
+
+  async saveCursor(sourceId: string, kind: string, cursor: string, runId: string): Promise<void> {
+    await this.db.query(SQL.saveCursor, [sourceId, kind, cursor, runId]);
+  }
+
+  async clearCursor(sourceId: string, kind: string): Promise<void> {
+    await this.db.query(SQL.clearCursor, [sourceId, kind]);
+  }
+
+  async knownItems(sourceId: string, externalIds: string[]): Promise<Map<string, KnownItem>> {
+    if (!externalIds.length) return new Map();
+    const r = await this.db.query<KnownItem>(SQL.knownItems, [sourceId, externalIds]);
+    return new Map(r.rows.map((row) => [row.external_id, row]));
+  }
+
+  async touchItem(sourceId: string, externalId: string, runId: string, itemPath: string, exposure: string | null): Promise<void> {
+    await this.db.query(SQL.touchItem, [sourceId, externalId, runId, itemPath, exposure]);
+  }
+
+  /** Writes an item's outcome and its findings in one transaction; returns the number of findings. */
+  async recordItem(sourceId: string, runId: string, item: ItemRecord, findings: FindingRecord[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const r = await tx.query<{ id: string }>(SQL.upsertItem, [
+        sourceId, item.externalId, item.path, item.size, item.etag, item.modifiedAt, item.contentType, item.contentSha256,
+        item.modelVersion, item.outcome, item.outcomeDetail, item.label, item.score,
+        item.scores ? JSON.stringify(item.scores) : null, item.exposure,
+        item.exposureDetails ? JSON.stringify(item.exposureDetails) : null, runId,
+      ]);
+      const itemId = r.rows[0]!.id;
+      for (const f of findings) {
+        await tx.query(SQL.upsertFinding, [
+          itemId, f.label, f.score, f.entityType, f.valueHash, f.redactedValue, JSON.stringify(f.boxes),
+          JSON.stringify(f.explanation), f.severity, item.modelVersion, runId,
+        ]);
+      }
+      await tx.query(SQL.resolveStaleFindings, [itemId, runId]);
+    });
+  }
+
+  async listFindings(filter: { label?: string; source?: string; status?: string; limit?: number }): Promise<FindingRow[]> {
+    const r = await this.db.query<FindingRow>(SQL.listFindings, [
+      filter.label ?? null, filter.source ?? null, filter.status ?? null, filter.limit ?? 1000,
+    ]);
+    return r.rows.map((row) => ({ ...row, id: String(row.id) }));
+  }
+
+  async itemOutcomes(sourceUri: string): Promise<Array<{ externalId: string; outcome: string; etag: string; label: string | null; contentSha256: string | null }>> {
+    const r = await this.db.query<{ external_id: string; outcome: string; etag: string; label: string | null; content_sha256: string | null }>(
+      SQL.itemOutcomes, [sourceUri],
+    );
+    return r.rows.map((x) => ({ externalId: x.external_id, outcome: x.outcome, etag: x.etag, label: x.label, contentSha256: x.content_sha256 }));
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+  return Store.open(opts);
+}

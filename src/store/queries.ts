@@ -1,0 +1,99 @@
+/**
+ * Every SQL statement the scanner runs, by name. Read these as SQL; the store only binds
+ * parameters. Upserts use the natural keys from migrations/0001_init.sql.
+ */
+export const SQL = {
+  upsertSource: `
+    INSERT INTO sources (uri, kind) VALUES ($1, $2)
+    ON CONFLICT (uri) DO UPDATE SET kind = EXCLUDED.kind
+    RETURNING id`,
+
+  /** The newest run of a source, with the listing checkpoint it left (if it did not complete). */
+  lastRun: `
+    SELECT r.id, r.status, r.heartbeat_at, r.host, r.pid, c.cursor
+      FROM scan_runs r
+      LEFT JOIN cursors c ON c.source_id = r.source_id AND c.kind = 'list' AND c.run_id = r.id
+     WHERE r.source_id = $1
+     ORDER BY r.id DESC LIMIT 1`,
+
+  markInterrupted: `UPDATE scan_runs SET status = 'interrupted', finished_at = now() WHERE source_id = $1 AND status = 'running'`,
+
+  startRun: `
+    INSERT INTO scan_runs (source_id, trigger, status, model_version, resumed_from, host, pid)
+    VALUES ($1, $2, 'running', $3, $4, $5, $6)
+    RETURNING id`,
+
+  heartbeat: `UPDATE scan_runs SET heartbeat_at = now() WHERE id = $1`,
+
+  finishRun: `
+    UPDATE scan_runs
+       SET status = $2, finished_at = now(), heartbeat_at = now(),
+           listed = $3, scanned = $4, skipped = $5, failed = $6, downloaded = $7, findings = $8,
+           counts = $9, timings = $10, error = $11
+     WHERE id = $1`,
+
+  saveCursor: `
+    INSERT INTO cursors (source_id, kind, cursor, run_id, updated_at) VALUES ($1, $2, $3, $4, now())
+    ON CONFLICT (source_id, kind) DO UPDATE SET cursor = EXCLUDED.cursor, run_id = EXCLUDED.run_id, updated_at = now()`,
+
+  clearCursor: `DELETE FROM cursors WHERE source_id = $1 AND kind = $2`,
+
+  /** What we knew about a page of items, to skip the unchanged ones without downloading. */
+  knownItems: `
+    SELECT external_id, etag, model_version, outcome
+      FROM items
+     WHERE source_id = $1 AND external_id = ANY($2::text[])`,
+
+  /** Seen again, content unchanged: only the sighting is updated; outcome and findings stay. */
+  touchItem: `
+    UPDATE items SET last_seen_at = now(), last_run_id = $3, path = $4, exposure = COALESCE($5, exposure)
+     WHERE source_id = $1 AND external_id = $2`,
+
+  upsertItem: `
+    INSERT INTO items (source_id, external_id, path, size, etag, modified_at, content_type, content_sha256,
+                       model_version, outcome, outcome_detail, label, score, scores, exposure, exposure_details,
+                       last_run_id, scanned_run_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+    ON CONFLICT (source_id, external_id) DO UPDATE SET
+      path = EXCLUDED.path, size = EXCLUDED.size, etag = EXCLUDED.etag, modified_at = EXCLUDED.modified_at,
+      content_type = EXCLUDED.content_type, content_sha256 = EXCLUDED.content_sha256,
+      model_version = EXCLUDED.model_version, outcome = EXCLUDED.outcome, outcome_detail = EXCLUDED.outcome_detail,
+      label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores,
+      exposure = EXCLUDED.exposure, exposure_details = EXCLUDED.exposure_details,
+      last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, scanned_run_id = EXCLUDED.scanned_run_id
+    RETURNING id`,
+
+  upsertFinding: `
+    INSERT INTO findings (item_id, label, score, entity_type, value_hash, redacted_value, boxes, explanation,
+                          severity, status, model_version, last_run_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11)
+    ON CONFLICT (item_id, label, entity_type, value_hash) DO UPDATE SET
+      score = EXCLUDED.score, redacted_value = EXCLUDED.redacted_value, boxes = EXCLUDED.boxes,
+      explanation = EXCLUDED.explanation, severity = EXCLUDED.severity, model_version = EXCLUDED.model_version,
+      last_seen_at = now(), last_run_id = EXCLUDED.last_run_id,
+      -- a finding that had been resolved by an earlier rescan opens again; dismissed/remediated stay as the admin left them
+      status = CASE WHEN findings.status = 'resolved' THEN 'open' ELSE findings.status END`,
+
+  /** After a rescan of an item, open findings it no longer produces are resolved. */
+  resolveStaleFindings: `
+    UPDATE findings SET status = 'resolved'
+     WHERE item_id = $1 AND status = 'open' AND (last_run_id IS DISTINCT FROM $2)`,
+
+  listFindings: `
+    SELECT f.id, f.label, f.score, f.entity_type, f.redacted_value, f.severity, f.status, f.model_version,
+           f.first_seen_at, f.last_seen_at, f.explanation, i.path, i.external_id, i.exposure, s.uri AS source
+      FROM findings f
+      JOIN items i ON i.id = f.item_id
+      JOIN sources s ON s.id = i.source_id
+     WHERE ($1::text IS NULL OR f.label = $1)
+       AND ($2::text IS NULL OR s.uri = $2)
+       AND ($3::text IS NULL OR f.status = $3)
+     ORDER BY f.last_seen_at DESC, f.id DESC
+     LIMIT $4`,
+
+  itemOutcomes: `
+    SELECT i.external_id, i.outcome, i.etag, i.label, i.content_sha256
+      FROM items i JOIN sources s ON s.id = i.source_id
+     WHERE s.uri = $1
+     ORDER BY i.external_id`,
+} as const;

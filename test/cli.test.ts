@@ -1,0 +1,120 @@
+/**
+ * The `casb` executable as a user runs it: exit codes, one-line errors, JSON purity on
+ * stdout, and a scan killed half-way that finishes on the next run without duplicates.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { openStore } from '../src/store/index.js';
+import { devModelDir, tempDir, testStoreOptions } from './helpers/env.js';
+import { HTML_AS_JPG, corruptJpeg, jpegImage, pngImage } from './helpers/images.js';
+import { runCli, startCli, storeFlags } from './helpers/cli.js';
+
+const oneLine = (s: string) => s.trim().split('\n').filter((l) => l.startsWith('casb:'));
+
+test('usage and configuration errors exit 2 with one clear line and no stack trace', async (t) => {
+  const dir = await tempDir(t);
+  const cases: Array<[string[], RegExp]> = [
+    [['scan', path.join(dir, 'missing')], /folder not found: .*missing/],
+    [['scan', 's3://x'], /bucket name/i],
+    [['scan', 'ftp://host/x'], /unknown source type 'ftp:\/\/'/],
+    [['scan', dir, '--db', 'postgres://nobody:secretpw@127.0.0.1:1/x'], /cannot connect to PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/x/],
+    [['scan', dir, '--concurrency', 'lots'], /whole number/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace without --verbose');
+    assert.doesNotMatch(r.stderr, /secretpw/, 'passwords never printed');
+  }
+  const bad = await runCli(['scan', dir, '--db', 'postgres://nobody@127.0.0.1:1/x', '--verbose']);
+  assert.equal(bad.code, 2);
+  assert.equal(oneLine(bad.stderr).length, 1);
+});
+
+test('scan --json writes only one JSON finding per line on stdout; the summary goes to stderr', async (t) => {
+  const dir = await tempDir(t);
+  for (let i = 0; i < 4; i++) await writeFile(path.join(dir, `p${i}.png`), await pngImage(i, 80));
+  await writeFile(path.join(dir, 'bad.jpg'), await corruptJpeg());
+  const so = await testStoreOptions(t);
+  const model = await devModelDir();
+  const r = await runCli(['scan', dir, '--json', '--model', model, ...storeFlags(so)]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter(Boolean);
+  for (const l of lines) {
+    const f = JSON.parse(l);
+    assert.ok(f.label && f.path && f.severity && typeof f.score === 'number');
+  }
+  assert.match(r.stderr, /listed\s+5/);
+  assert.match(r.stderr, /failed\s+1\s+\(corrupt 1\)/);
+
+  const store = await openStore(so);
+  t.after(() => store.close());
+  const n = (await store.listFindings({ source: pathToFileURL(dir).href })).length;
+  assert.equal(lines.length, n);
+
+  const listed = await runCli(['findings', '--json', '--source', dir, ...storeFlags(so)]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(listed.stdout.split('\n').filter(Boolean).length, n);
+});
+
+test('classify --json prints one line per image with all six scores, and skips non-images', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'a.png'), await pngImage(1));
+  await writeFile(path.join(dir, 'b.jpg'), await jpegImage(2));
+  await writeFile(path.join(dir, 'c.jpg'), HTML_AS_JPG);
+  const r = await runCli(['classify', dir, '--json', '--model', await devModelDir()]);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((x) => path.basename(x.path)).sort(), ['a.png', 'b.jpg']);
+  for (const x of rows) {
+    assert.equal(Object.keys(x.scores).length, 6);
+    assert.ok(Math.abs(Object.values<number>(x.scores).reduce((a, b) => a + b, 0) - 1) < 1e-3);
+    assert.equal(x.label, Object.entries<number>(x.scores).sort((a, b) => b[1] - a[1])[0]![0]);
+  }
+  assert.match(r.stderr, /skipped .*c\.jpg: not an image/);
+});
+
+test('a scan killed half-way finishes on the next run, resuming, with no duplicate rows', async (t) => {
+  const dir = await tempDir(t);
+  const N = 260; // local pages hold 100 items, so the kill lands after at least one checkpoint
+  for (let i = 0; i < N; i++) await writeFile(path.join(dir, `img${String(i).padStart(3, '0')}.jpg`), await jpegImage(i, 256));
+  const so = await testStoreOptions(t);
+  const model = await devModelDir();
+  const args = ['scan', dir, '--model', model, '--concurrency', '1', ...storeFlags(so)];
+
+  const { child, done } = startCli([...args, '--verbose'], { CASB_LOG_LEVEL: 'debug' });
+  let recorded = 0;
+  child.stderr!.on('data', (d: Buffer) => {
+    recorded += (d.toString().match(/"msg":"recorded /g) ?? []).length;
+    if (recorded >= N / 2 && !child.killed) child.kill('SIGKILL');
+  });
+  const first = await done;
+  assert.equal(first.signal, 'SIGKILL', `the scan finished before it could be killed:\n${first.stderr.slice(-500)}`);
+  assert.ok(recorded < N);
+
+  const second = await runCli(args);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /resumed from run 1/);
+  const relisted = Number(/listed\s+(\d+)/.exec(second.stdout)![1]);
+  assert.ok(relisted < N, `the resumed run listed ${relisted}, not the whole folder`);
+
+  const store = await openStore(so);
+  t.after(() => store.close());
+  const items = await store.itemOutcomes(pathToFileURL(dir).href);
+  assert.equal(items.length, N);
+  assert.ok(items.every((i) => i.outcome === 'scanned'), 'every file ended scanned');
+  const dupes = await store.db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM (SELECT item_id, label FROM findings GROUP BY item_id, label HAVING count(*) > 1) d`,
+  );
+  assert.equal(Number(dupes.rows[0]!.n), 0);
+  const runs = await store.db.query<{ status: string }>('SELECT status FROM scan_runs ORDER BY id');
+  assert.deepEqual(runs.rows.map((r) => r.status), ['interrupted', 'completed']);
+
+  // and a third run has nothing left to do
+  const third = await runCli(args);
+  assert.match(third.stdout, /scanned\s+0/);
+});
