@@ -26,7 +26,15 @@ export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
 
 export type { ScanSummary };
 
-export async function scanSource(source: string, opts: ScanSourceOptions = {}): Promise<ScanSummary> {
+/**
+ * Scans `source`. `after` runs with the still-open store once the scan is done (the CLI uses
+ * it to print the recorded findings without opening the database twice).
+ */
+export async function scanSource(
+  source: string,
+  opts: ScanSourceOptions = {},
+  after?: (store: Store, summary: ScanSummary) => Promise<void>,
+): Promise<ScanSummary> {
   const connector = await openConnector(source, {
     endpoint: opts.endpoint,
     forcePathStyle: opts.forcePathStyle,
@@ -40,10 +48,12 @@ export async function scanSource(source: string, opts: ScanSourceOptions = {}): 
     try {
       const classifier = await openImageClassifier({ modelDir: opts.modelDir });
       try {
-        return await runScan(
+        const summary = await runScan(
           { store, connector, classifier, debug: opts.debug },
           { ...opts, concurrency: opts.concurrency ? { network: opts.concurrency } : undefined },
         );
+        await after?.(store, summary);
+        return summary;
       } finally {
         await classifier.close();
       }

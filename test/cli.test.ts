@@ -24,13 +24,13 @@ test('usage and configuration errors exit 2 with one clear line and no stack tra
     [['scan', dir, '--concurrency', 'lots'], /whole number/],
   ];
   for (const [args, re] of cases) {
-    const r = await runCli(args);
+    const r = await runCli([...args, '--data-dir', path.join(dir, 'db')]);
     assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}\n${r.stderr}`);
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace without --verbose');
     assert.doesNotMatch(r.stderr, /secretpw/, 'passwords never printed');
   }
-  const bad = await runCli(['scan', dir, '--db', 'postgres://nobody@127.0.0.1:1/x', '--verbose']);
+  const bad = await runCli(['scan', dir, '--db', 'postgres://nobody@127.0.0.1:1/x', '--verbose', '--data-dir', path.join(dir, 'db')]);
   assert.equal(bad.code, 2);
   assert.equal(oneLine(bad.stderr).length, 1);
 });

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { scanSource } from '../scan-source.js';
-import { openStore } from '../store/index.js';
 import type { Progress, ScanSummary } from '../pipeline/scan.js';
 import { debugHook } from '../util/log.js';
 import { byteSize, positiveInt, storeOptions, type DbFlags } from './options.js';
@@ -47,38 +46,40 @@ export function registerScan(program: Command): void {
       process.on('SIGTERM', onSigint);
 
       const bar = flags.progress !== false && process.stderr.isTTY ? progressBar() : undefined;
-      const db = await openStore(storeOptions(flags));
-      let summary: ScanSummary;
       try {
-        summary = await scanSource(source, {
-          store: db,
-          endpoint: flags.endpoint,
-          forcePathStyle: flags.endpoint ? flags.pathStyle !== false : undefined,
-          region: flags.region,
-          concurrency: flags.concurrency,
-          maxBytes: flags.maxBytes,
-          modelDir: flags.model,
-          restart: flags.restart,
-          signal: interrupt.signal,
-          trigger: 'cli',
-          onProgress: bar?.update,
-          debug: debugHook,
-        });
-        // Findings are read back from the store, so what is printed is what was recorded.
-        const findings = await db.listFindings({ source: summary.source, status: 'open' });
-        bar?.stop();
-        if (flags.json) {
-          for (const f of findings) process.stdout.write(`${JSON.stringify(findingJson(f))}\n`);
-          process.stderr.write(summaryText(summary));
-        } else {
-          process.stdout.write(summaryText(summary));
-          printFindingsTable(findings, `Open findings in ${summary.source}`);
-        }
+        await scanSource(
+          source,
+          {
+            ...storeOptions(flags),
+            endpoint: flags.endpoint,
+            forcePathStyle: flags.endpoint ? flags.pathStyle !== false : undefined,
+            region: flags.region,
+            concurrency: flags.concurrency,
+            maxBytes: flags.maxBytes,
+            modelDir: flags.model,
+            restart: flags.restart,
+            signal: interrupt.signal,
+            trigger: 'cli',
+            onProgress: bar?.update,
+            debug: debugHook,
+          },
+          async (store, summary) => {
+            // Findings are read back from the store, so what is printed is what was recorded.
+            const findings = await store.listFindings({ source: summary.source, status: 'open' });
+            bar?.stop();
+            if (flags.json) {
+              for (const f of findings) process.stdout.write(`${JSON.stringify(findingJson(f))}\n`);
+              process.stderr.write(summaryText(summary));
+            } else {
+              process.stdout.write(summaryText(summary));
+              printFindingsTable(findings, `Open findings in ${summary.source}`);
+            }
+          },
+        );
       } finally {
         bar?.stop();
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);
-        await db.close();
       }
     });
 }

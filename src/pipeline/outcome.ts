@@ -7,6 +7,13 @@ export const skipped = (reason: string): Outcome => `skipped:${reason}`;
 export const failed = (reason: string): Outcome => `failed:${reason}`;
 
 /**
+ * Reasons found only while fetching that still mean "not scanned on purpose" rather than an
+ * error: an archived object (e.g. an Intelligent-Tiering archive tier the listing did not show),
+ * a body larger than the cap, or an object deleted between listing and download.
+ */
+export const SKIP_REASONS = new Set(['archived', 'too_large', 'not_found']);
+
+/**
  * Outcomes that a rescan of unchanged content would only repeat; items ending so are skipped
  * as `unchanged` next time. Other failures (network, throttling, access) are retried next scan.
  */

@@ -20,7 +20,7 @@ import type { FindingRecord, ItemRecord, RunInfo, Store } from '../store/index.j
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
 import { withRetry } from '../util/retry.js';
 import { LowWaterMark } from './checkpoint.js';
-import { failed, isFinal, OutcomeCounter, skipped, type Outcome } from './outcome.js';
+import { failed, isFinal, OutcomeCounter, SKIP_REASONS, skipped, type Outcome } from './outcome.js';
 
 /** What the pipeline needs from the model: one image in, one classification out (batching is the classifier's business). */
 export interface ImageClassifier {
@@ -229,8 +229,8 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
         () =>
           time('download', () =>
             withRetry(
-              async () => {
-                counter.downloaded++;
+              async (attempt) => {
+                if (attempt === 1) counter.downloaded++;
                 const stream = await connector.open(ref, { signal: abort.signal, maxBytes });
                 return readSniffed(stream, maxBytes);
               },
@@ -248,7 +248,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       if (abort.signal.aborted) return void (inFlight--, wake?.());
       debug(`download failed: ${ref.path}`, err);
       const reason = reasonOf(err);
-      return recordOutcome(ref, seq, reason === 'not_found' ? skipped('gone') : failed(reason), oneLine(err));
+      return recordOutcome(ref, seq, SKIP_REASONS.has(reason) ? skipped(reason === 'not_found' ? 'gone' : reason) : failed(reason), oneLine(err));
     }
 
     // ---- decode + classify (cpu queue)
@@ -295,7 +295,9 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       const t0 = performance.now();
       let next: IteratorResult<Page>;
       try {
-        next = await withRetry(() => pages.next(), { classify: (e) => connector.classifyError(e), signal: abort.signal, ...opts.retry });
+        // Not retried here: a generator that has thrown is finished. Each connector retries its
+        // own list requests (through withRetry) and throws only when retrying is over.
+        next = await pages.next();
       } catch (err) {
         if (abort.signal.aborted) break;
         throw listingError(connector, err);
