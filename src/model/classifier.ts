@@ -1,0 +1,245 @@
+/**
+ * Image classifier: ONE onnxruntime-node session running the MobileNetV2 backbone with the
+ * linear head appended in the ONNX graph.
+ *
+ * Session graph (built in memory from models/backbone/mobilenet_v2.onnx + the model's head):
+ *   pixels  uint8   [N,224,224,3]  RGB, as decodeForModel produces it
+ *     → Cast(float) → Div(255) → backbone → features float32 [N,1280]
+ *     → Gemm(W, b, transB) → Softmax → scores float32 [N,labels]
+ * The uint8 → x/255 step is in the graph, so training embeddings (loadBackboneOnly) and
+ * scanning see exactly the same numbers.
+ */
+import { availableParallelism } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { BACKBONE_DIM, BACKBONE_INPUT, BACKBONE_OUTPUT, BACKBONE_SIZE, ensureBackbone, sha256Hex } from './backbone.js';
+import { type Head, type LoadedModel, findLatestModelDir, loadModelDir } from './manifest.js';
+import { decodeModel, encodeModel, tensorValueInfo } from './onnx-convert.js';
+
+const { onnx } = onnxProto;
+
+export interface Classification {
+  label: string;
+  scores: Record<string, number>;
+  modelVersion: string;
+  uncertain: boolean;
+}
+
+export interface Classifier {
+  modelVersion: string;
+  labels: string[];
+  input: { size: number; fit: 'fill' | 'contain' };
+  /** Each entry: size*size*3 RGB uint8, row-major. */
+  classify(batch: Uint8Array[]): Promise<Classification[]>;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** onnxruntime intra-op threads (default: all cores, capped at 4). */
+  intraOpThreads?: number;
+  /** Backbone directory (default models/backbone under the repo root). */
+  backboneDir?: string;
+  /**
+   * Let idle intra-op threads spin-wait (onnxruntime's default). Off by default: on a small
+   * shared machine spinning threads fight the decoder and other work for the cores.
+   */
+  spinning?: boolean;
+}
+
+export const PIXELS_INPUT = 'pixels';
+export const SCORES_OUTPUT = 'scores';
+
+function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+function sessionOptions(opts: SessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: opts.intraOpThreads ?? defaultThreads(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' } } },
+  };
+}
+
+/**
+ * Rewrite the backbone graph: uint8 `pixels` input with Cast+Div(255) in front, and, if a
+ * head is given, Gemm + Softmax producing `scores` (features stay as a second output).
+ */
+export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head): Uint8Array {
+  const model = decodeModel(backboneBytes);
+  const graph = model.graph;
+  if (!graph) throw new Error('backbone model has no graph');
+  const inputs = graph.input ?? [];
+  if (inputs.length !== 1 || inputs[0]!.name !== BACKBONE_INPUT) throw new Error(`backbone must have the single input '${BACKBONE_INPUT}'`);
+  if (!(graph.output ?? []).some((o) => o.name === BACKBONE_OUTPUT)) throw new Error(`backbone has no output '${BACKBONE_OUTPUT}'`);
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const UINT8 = onnx.TensorProto.DataType.UINT8;
+
+  graph.input = [onnx.ValueInfoProto.create(tensorValueInfo(PIXELS_INPUT, UINT8, ['N', BACKBONE_SIZE, BACKBONE_SIZE, 3]))];
+  const pre = [
+    onnx.NodeProto.create({
+      name: 'pixels__cast',
+      opType: 'Cast',
+      input: [PIXELS_INPUT],
+      output: ['pixels__float'],
+      attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }],
+    }),
+    onnx.NodeProto.create({ name: 'pixels__scale', opType: 'Div', input: ['pixels__float', 'pixels__255'], output: [BACKBONE_INPUT] }),
+  ];
+  const init = [onnx.TensorProto.create({ name: 'pixels__255', dims: [], dataType: FLOAT, floatData: [255] })];
+  const post: onnxProto.onnx.NodeProto[] = [];
+  if (head) {
+    const n = head.b.length;
+    const W = new Float32Array(n * BACKBONE_DIM);
+    head.W.forEach((row, i) => W.set(row, i * BACKBONE_DIM));
+    init.push(
+      onnx.TensorProto.create({ name: 'head__W', dims: [n, BACKBONE_DIM], dataType: FLOAT, rawData: new Uint8Array(W.buffer) }),
+      onnx.TensorProto.create({ name: 'head__b', dims: [n], dataType: FLOAT, rawData: new Uint8Array(Float32Array.from(head.b).buffer) }),
+    );
+    post.push(
+      onnx.NodeProto.create({
+        name: 'head__gemm',
+        opType: 'Gemm',
+        input: [BACKBONE_OUTPUT, 'head__W', 'head__b'],
+        output: ['head__logits'],
+        attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+      }),
+      onnx.NodeProto.create({
+        name: 'head__softmax',
+        opType: 'Softmax',
+        input: ['head__logits'],
+        output: [SCORES_OUTPUT],
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+      }),
+    );
+    graph.output = [onnx.ValueInfoProto.create(tensorValueInfo(SCORES_OUTPUT, FLOAT, ['N', n])), ...(graph.output ?? [])];
+  }
+  graph.node = [...pre, ...(graph.node ?? []), ...post];
+  graph.initializer = [...init, ...(graph.initializer ?? [])];
+  return encodeModel(model);
+}
+
+/** Pack uint8 RGB images into one [N,size,size,3] tensor, checking sizes. */
+function packBatch(batch: Uint8Array[], size: number): ort.Tensor {
+  const per = size * size * 3;
+  const data = new Uint8Array(batch.length * per);
+  batch.forEach((img, i) => {
+    if (!(img instanceof Uint8Array) || img.length !== per) {
+      throw new Error(`image ${i}: expected ${per} bytes (${size}x${size} RGB uint8), got ${img?.length}`);
+    }
+    data.set(img, i * per);
+  });
+  return new ort.Tensor('uint8', data, [batch.length, size, size, 3]);
+}
+
+async function verifiedBackbone(expectedSha: string | undefined, dir: string | undefined) {
+  const info = await ensureBackbone(dir ? { dir } : {});
+  const bytes = await readFile(info.path);
+  const sha = sha256Hex(bytes);
+  if (expectedSha !== undefined && sha !== expectedSha) {
+    throw new Error(
+      `backbone mismatch: the model expects backbone sha256 ${expectedSha} but ${info.path} (${info.source}) has ${sha}. ` +
+        'The head was trained on different features; retrain the head or rebuild the backbone from the nsfwjs version the model was trained with.',
+    );
+  }
+  return { info: { ...info, sha256: sha }, bytes };
+}
+
+export interface ClassifierLoadOptions extends SessionOptions {
+  /** Directory holding manifest.json + head (default: newest under models/casb-classifier/). */
+  modelDir?: string;
+}
+
+export interface LoadedClassifier extends Classifier {
+  manifest: LoadedModel['manifest'];
+  backboneSha256: string;
+}
+
+export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<LoadedClassifier> {
+  const dir = opts.modelDir ?? (await findLatestModelDir());
+  const model = await loadModelDir(dir);
+  const { manifest, head, modelVersion } = model;
+  const { info, bytes } = await verifiedBackbone(manifest.backbone.sha256, opts.backboneDir);
+  const session = await ort.InferenceSession.create(buildSessionGraph(bytes, head), sessionOptions(opts));
+  const labels = [...manifest.labels];
+  const size = manifest.input.size;
+  const band = manifest.uncertainBand;
+  let closed = false;
+
+  return {
+    modelVersion,
+    labels,
+    input: { size, fit: manifest.input.fit },
+    manifest,
+    backboneSha256: info.sha256,
+    async classify(batch) {
+      if (closed) throw new Error('classifier is closed');
+      if (batch.length === 0) return [];
+      const feeds = { [PIXELS_INPUT]: packBatch(batch, size) };
+      const out = await session.run(feeds, [SCORES_OUTPUT]);
+      const scores = out[SCORES_OUTPUT]!.data as Float32Array;
+      const n = labels.length;
+      const results: Classification[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const rec: Record<string, number> = {};
+        let top = 0;
+        for (let j = 0; j < n; j++) {
+          const s = scores[i * n + j]!;
+          rec[labels[j]!] = s;
+          if (s > scores[i * n + top]!) top = j;
+        }
+        const label = labels[top]!;
+        const topScore = scores[i * n + top]!;
+        const threshold = manifest.thresholds[label];
+        const uncertain = (band !== undefined && topScore >= band[0] && topScore <= band[1]) || (threshold !== undefined && topScore < threshold);
+        results.push({ label, scores: rec, modelVersion, uncertain });
+      }
+      return results;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await session.release();
+    },
+  };
+}
+
+export interface BackboneEmbedder {
+  sha256: string;
+  source: string;
+  size: number;
+  dim: number;
+  /** Each entry: size*size*3 RGB uint8 → 1280-d features (the head's input). */
+  embed(batch: Uint8Array[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+/** The backbone alone (for training the head): same graph and preprocessing as the classifier, without the head. */
+export async function loadBackboneOnly(opts: SessionOptions & { expectSha256?: string } = {}): Promise<BackboneEmbedder> {
+  const { info, bytes } = await verifiedBackbone(opts.expectSha256, opts.backboneDir);
+  const session = await ort.InferenceSession.create(buildSessionGraph(bytes), sessionOptions(opts));
+  let closed = false;
+  return {
+    sha256: info.sha256,
+    source: info.source,
+    size: BACKBONE_SIZE,
+    dim: BACKBONE_DIM,
+    async embed(batch) {
+      if (closed) throw new Error('embedder is closed');
+      if (batch.length === 0) return [];
+      const out = await session.run({ [PIXELS_INPUT]: packBatch(batch, BACKBONE_SIZE) }, [BACKBONE_OUTPUT]);
+      const f = out[BACKBONE_OUTPUT]!.data as Float32Array;
+      return batch.map((_, i) => f.slice(i * BACKBONE_DIM, (i + 1) * BACKBONE_DIM));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await session.release();
+    },
+  };
+}
+
+export { createBatcher, DEFAULT_BATCHER, type Batcher, type BatcherOptions } from './batcher.js';
