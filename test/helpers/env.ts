@@ -10,6 +10,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { writeDevModel } from '../../src/model/dev-head.js';
+import { openDb } from '../../src/store/db.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -25,6 +26,9 @@ export async function tempDir(t: { after: (fn: () => Promise<void> | void) => vo
 export async function testStoreOptions(t: { after: (fn: () => Promise<void> | void) => void }): Promise<StoreOptions & { label: string }> {
   if (PG_URL) {
     const schema = `t_${randomBytes(6).toString('hex')}`;
+    // created up front, so a child process given only a URL with search_path finds it
+    const db = await openDb({ url: PG_URL, schema });
+    await db.close();
     t.after(async () => {
       const s = await openStore({ db: PG_URL, schema });
       await s.db.exec(`DROP SCHEMA ${schema} CASCADE`);
