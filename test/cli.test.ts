@@ -22,6 +22,7 @@ test('usage and configuration errors exit 2 with one clear line and no stack tra
     [['scan', 'ftp://host/x'], /unknown source type 'ftp:\/\/'/],
     [['scan', dir, '--db', 'postgres://nobody:secretpw@127.0.0.1:1/x'], /cannot connect to PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/x/],
     [['scan', dir, '--concurrency', 'lots'], /whole number/],
+    [['scan', dir, '--model', dir], /cannot load the classifier model from .*manifest\.json/],
   ];
   for (const [args, re] of cases) {
     const r = await runCli([...args, '--data-dir', path.join(dir, 'db')]);
@@ -50,6 +51,7 @@ test('scan --json writes only one JSON finding per line on stdout; the summary g
   }
   assert.match(r.stderr, /listed\s+5/);
   assert.match(r.stderr, /failed\s+1\s+\(corrupt 1\)/);
+  assert.match(r.stderr, /^casb: failed:corrupt .*bad\.jpg: cannot decode image/m, 'the failed item is named on one line');
 
   const store = await openStore(so);
   t.after(() => store.close());

@@ -1,7 +1,9 @@
 /** `casb classify <file|dir>...`: classify images with no database. */
 import type { Command } from 'commander';
 import { readFile, readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import PQueue from 'p-queue';
 import { decodeForModel } from '../image/decode.js';
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import { openImageClassifier } from '../model/image-classifier.js';
@@ -23,35 +25,35 @@ export function registerClassify(program: Command): void {
       for (const p of paths) files.push(...(await expand(p)));
       const classifier = await openImageClassifier({ modelDir: flags.model });
       let failures = 0;
-      try {
-        // Bounded parallelism: decode of image i+1 overlaps inference of image i.
-        const results = new Array<Promise<void>>();
-        const limit = 4;
-        let next = 0;
-        const worker = async () => {
-          while (next < files.length) {
-            const file = files[next++]!;
-            try {
-              const bytes = await readFile(file);
-              const kind = await sniff(bytes.subarray(0, SNIFF_BYTES));
-              if (kind.kind !== 'image') {
-                process.stderr.write(`casb: skipped ${file}: ${kind.kind === 'unsupported' ? `unsupported image format ${kind.mime}` : 'not an image'}\n`);
-                continue;
-              }
-              const img = await decodeForModel(bytes, classifier.input);
-              const cls = await classifier.classify(img.rgb);
-              const scores = Object.fromEntries(Object.entries(cls.scores).map(([k, v]) => [k, Number(v.toFixed(4))]));
-              if (flags.json) process.stdout.write(`${JSON.stringify({ path: file, label: cls.label, scores })}\n`);
-              else process.stdout.write(`${cls.label.padEnd(13)} ${(cls.scores[cls.label] ?? 0).toFixed(2)}${cls.uncertain ? ' (uncertain)' : ''}  ${file}\n`);
-            } catch (err) {
-              failures++;
-              const reason = err instanceof ItemError ? err.reason : 'error';
-              process.stderr.write(`casb: failed ${file}: ${reason}: ${errorMessage(err).split('\n')[0]}\n`);
-            }
+      // Two files per core in flight: one decoding while another waits on inference (the
+      // classifier's batcher groups those into one session run).
+      const queue = new PQueue({ concurrency: os.availableParallelism() * 2 });
+      const one = async (file: string) => {
+        try {
+          const bytes = await readFile(file);
+          const kind = await sniff(bytes.subarray(0, SNIFF_BYTES));
+          if (kind.kind !== 'image') {
+            process.stderr.write(`casb: skipped ${file}: ${kind.kind === 'unsupported' ? `unsupported image format ${kind.mime}` : 'not an image'}\n`);
+            return;
           }
-        };
-        for (let i = 0; i < limit; i++) results.push(worker());
-        await Promise.all(results);
+          const img = await decodeForModel(bytes, classifier.input);
+          const cls = await classifier.classify(img.rgb);
+          const scores = Object.fromEntries(Object.entries(cls.scores).map(([k, v]) => [k, Number(v.toFixed(4))]));
+          if (flags.json) process.stdout.write(`${JSON.stringify({ path: file, label: cls.label, scores })}\n`);
+          else process.stdout.write(`${cls.label.padEnd(13)} ${(cls.scores[cls.label] ?? 0).toFixed(2)}${cls.uncertain ? ' (uncertain)' : ''}  ${file}\n`);
+        } catch (err) {
+          failures++;
+          const reason = err instanceof ItemError ? err.reason : 'error';
+          process.stderr.write(`casb: failed ${file}: ${reason}: ${errorMessage(err).split('\n')[0]}\n`);
+        }
+      };
+      try {
+        // at most a few files read ahead of the decoder, so memory stays bounded for any folder
+        for (const file of files) {
+          await queue.onSizeLessThan(queue.concurrency * 2);
+          void queue.add(() => one(file));
+        }
+        await queue.onIdle();
       } finally {
         await classifier.close();
       }

@@ -67,6 +67,7 @@ export function registerScan(program: Command): void {
             // Findings are read back from the store, so what is printed is what was recorded.
             const findings = await store.listFindings({ source: summary.source, status: 'open' });
             bar?.stop();
+            const failedNow = await store.failedItems(summary.runId, MAX_FAILED_SHOWN);
             if (flags.json) {
               for (const f of findings) process.stdout.write(`${JSON.stringify(findingJson(f))}\n`);
               process.stderr.write(summaryText(summary));
@@ -74,6 +75,7 @@ export function registerScan(program: Command): void {
               process.stdout.write(summaryText(summary));
               printFindingsTable(findings, `Open findings in ${summary.source}`);
             }
+            process.stderr.write(failedText(failedNow, summary));
           },
         );
       } finally {
@@ -82,6 +84,28 @@ export function registerScan(program: Command): void {
         process.off('SIGTERM', onSigint);
       }
     });
+}
+
+const MAX_FAILED_SHOWN = 20;
+
+/** One line per failed item: what failed, which item, what to do. */
+function failedText(items: Array<{ path: string; outcome: string; detail: string | null }>, s: ScanSummary): string {
+  if (!items.length) return '';
+  const total = Object.values(s.failed).reduce((a, b) => a + b, 0);
+  const hint: Record<string, string> = {
+    corrupt: 'the file is damaged; re-upload it or ignore it',
+    access_denied: 'grant the scanner read access to it (s3:GetObject)',
+    throttled: 'the source throttled us; the next scan retries it',
+    network: 'the next scan retries it',
+    changed: 'it changed while being scanned; the next scan picks up the new version',
+    too_large: 'raise the pixel or byte limit if it should be scanned',
+  };
+  const lines = items.map((i) => {
+    const reason = i.outcome.slice('failed:'.length);
+    return `casb: ${i.outcome} ${i.path}: ${i.detail ?? 'no detail'}${hint[reason] ? ` (${hint[reason]})` : ''}`;
+  });
+  if (total > items.length) lines.push(`casb: ... and ${total - items.length} more failed items (casb findings shows findings; --verbose logs every item)`);
+  return `${lines.join('\n')}\n`;
 }
 
 function summaryText(s: ScanSummary): string {

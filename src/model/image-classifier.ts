@@ -3,6 +3,7 @@
  * with concurrent calls grouped into batched session runs.
  */
 import type { ImageClassifier } from '../pipeline/scan.js';
+import { UserError, errorMessage } from '../util/errors.js';
 import { createBatcher, loadClassifier, type ClassifierLoadOptions, type LoadedClassifier } from './classifier.js';
 
 export interface OpenedClassifier extends ImageClassifier {
@@ -11,7 +12,17 @@ export interface OpenedClassifier extends ImageClassifier {
 }
 
 export async function openImageClassifier(opts: ClassifierLoadOptions = {}): Promise<OpenedClassifier> {
-  const inner = await loadClassifier(opts);
+  let inner: LoadedClassifier;
+  try {
+    inner = await loadClassifier(opts);
+  } catch (err) {
+    // A missing, damaged or mismatched model is a configuration problem: say so in one line.
+    throw new UserError(
+      `cannot load the classifier model${opts.modelDir ? ` from ${opts.modelDir}` : ''}: ${errorMessage(err).split('\n')[0]}. Pass --model <dir> with a manifest.json, or restore models/ from the repository.`,
+      2,
+      { cause: err },
+    );
+  }
   const batcher = createBatcher(inner);
   return {
     inner,

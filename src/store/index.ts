@@ -200,6 +200,11 @@ export class Store {
     return r.rows.map((x) => ({ externalId: x.external_id, outcome: x.outcome, etag: x.etag, label: x.label, contentSha256: x.content_sha256 }));
   }
 
+  async failedItems(runId: string, limit = 20): Promise<Array<{ path: string; outcome: string; detail: string | null }>> {
+    const r = await this.db.query<{ path: string; outcome: string; outcome_detail: string | null }>(SQL.failedItems, [runId, limit]);
+    return r.rows.map((x) => ({ path: x.path, outcome: x.outcome, detail: x.outcome_detail }));
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

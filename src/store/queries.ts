@@ -91,6 +91,14 @@ export const SQL = {
      ORDER BY f.last_seen_at DESC, f.id DESC
      LIMIT $4`,
 
+  /** Items a run failed on, for the one-line-per-item report after a scan. */
+  failedItems: `
+    SELECT path, outcome, outcome_detail
+      FROM items
+     WHERE scanned_run_id = $1 AND outcome LIKE 'failed:%'
+     ORDER BY path
+     LIMIT $2`,
+
   itemOutcomes: `
     SELECT i.external_id, i.outcome, i.etag, i.label, i.content_sha256
       FROM items i JOIN sources s ON s.id = i.source_id

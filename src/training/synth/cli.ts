@@ -1,0 +1,41 @@
+/**
+ * Write a synthetic data set: DIR/<label>/<n>.jpg|png
+ *   tsx src/training/synth/cli.ts --out DIR --per-class N --seed S [--labels a,b]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LABELS, generateSample, loadSources, type Label } from './index.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      'per-class': { type: 'string', default: '50' },
+      seed: { type: 'string', default: '1' },
+      labels: { type: 'string' },
+    },
+  });
+  if (!values.out) throw new Error('--out DIR is required');
+  const perClass = Number(values['per-class']);
+  const seed = Number(values.seed);
+  const labels = (values.labels ? values.labels.split(',') : [...LABELS]) as Label[];
+  for (const l of labels) if (!LABELS.includes(l)) throw new Error(`unknown label ${l}`);
+  const sources = loadSources();
+  if (sources.photos.length === 0) console.warn('no Debian images indexed (run tsx src/training/fetch-debian.ts); using rendered images only');
+  const t0 = Date.now();
+  for (const label of labels) {
+    const dir = path.join(values.out, label);
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const s = await generateSample(label, i, seed, sources);
+      writeFileSync(path.join(dir, `${i}.${s.ext}`), s.data);
+    }
+    console.log(`${label}: ${perClass} images (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
