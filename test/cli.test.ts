@@ -51,7 +51,7 @@ test('scan --json writes only one JSON finding per line on stdout; the summary g
   }
   assert.match(r.stderr, /listed\s+5/);
   assert.match(r.stderr, /failed\s+1\s+\(corrupt 1\)/);
-  assert.match(r.stderr, /^casb: failed:corrupt .*bad\.jpg: cannot decode image/m, 'the failed item is named on one line');
+  assert.match(r.stderr, /^casb: failed:corrupt .*bad\.jpg: \S/m, 'the failed item is named on one line');
 
   const store = await openStore(so);
   t.after(() => store.close());
