@@ -34,6 +34,10 @@ import {
 export { parseS3Uri, isS3Uri, bucketNameProblem } from './uri.js';
 export { classifyS3Error, s3ErrorReason, describeS3Error } from './errors.js';
 
+// casb-scan supports Node 20 on purpose (the lock file pins an SDK that runs on it). The SDK's
+// multi-line "upgrade to Node 22" warning would otherwise land in every scan's stderr.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const DEFAULT_REGION = 'us-east-1';
 /** ListObjectsV2 page size; S3 never returns more than 1000 keys per page. */
 export const PAGE_SIZE = 1000;

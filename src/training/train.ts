@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       version: { type: 'string', default: '0.1.0' },
       epochs: { type: 'string', default: '150' },
-      l2: { type: 'string', default: '0.003' },
+      l2: { type: 'string', default: '0.01' },
       lr: { type: 'string', default: '0.003' },
       data: { type: 'string' },
       out: { type: 'string', default: 'models/casb-classifier' },

@@ -20,6 +20,10 @@ import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StorageClass } from '@aws-sdk/client-s3';
 
+
+// Node 20 is supported on purpose; keep the SDK's upgrade notice out of test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface S3TestServer {
   endpoint: string;
   accessKeyId: string;
