@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     options: {
       'per-class': { type: 'string', default: '400' },
       seed: { type: 'string', default: '1' },
-      version: { type: 'string', default: '0.1.0' },
+      version: { type: 'string', default: '0.2.0' },
       epochs: { type: 'string', default: '150' },
       l2: { type: 'string', default: '0.01' },
       lr: { type: 'string', default: '0.003' },

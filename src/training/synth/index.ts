@@ -19,7 +19,7 @@ export const LABELS = ['passport', 'id_card', 'ssn_card', 'payment_card', 'scree
 export type Label = (typeof LABELS)[number];
 
 /** Bump when the generator's output changes. */
-export const GENERATOR_VERSION = 'synth-0.3.0';
+export const GENERATOR_VERSION = 'synth-0.2.0';
 
 export const AUGMENTATIONS = [
   'scene: scan (tight, ±3°) | photo on background (flat/gradient/wood/Debian photo, shear ±0.18, rotation ±25° or 90/180°, drop shadow) | partial crop 55-85%',
@@ -118,7 +118,7 @@ export async function generateSample(label: Label, index: number, seed: number, 
         const r = renderOther(rng);
         kind = 'other:rendered';
         const raster = await rasterise(r.svg);
-        img = rng.bool(0.65) ? await placeDocument(rng, raster, sources.photos) : raster;
+        img = rng.bool(0.5) ? await placeDocument(rng, raster, sources.photos) : raster;
       }
     }
   }

@@ -203,33 +203,7 @@ function diagram(rng: Rng): Rendered {
   return svgDoc(W, H, b);
 }
 
-function newspaper(rng: Rng): Rendered {
-  const W = rng.int(700, 1000);
-  const H = Math.round(W * rng.float(1.2, 1.5));
-  let b = rect(0, 0, W, H, hsl(45, rng.float(0, 25), rng.float(85, 97)));
-  b += text(W / 2, 70, rng.pick(['The Daily Planet', 'MORNING HERALD', 'Gazette', 'THE TIMES OF NOWHERE', 'Weekly Observer']), { size: 52, family: SERIF, weight: 'bold', anchor: 'middle' });
-  b += rect(30, 90, W - 60, 3, '#222');
-  b += text(40, 140, sentence(rng, rng.int(4, 8)).replace('.', ''), { size: 30, family: SERIF, weight: 'bold' });
-  const cols = rng.int(2, 5);
-  const cw = (W - 60) / cols;
-  const per = Math.floor((cw - 16) / 7);
-  for (let c = 0; c < cols; c++) {
-    let y = 180;
-    if (rng.bool(0.3)) {
-      b += rect(30 + c * cw + 4, y, cw - 16, cw * 0.7, randomColor(rng, [0, 30], [30, 70]));
-      y += cw * 0.7 + 20;
-    }
-    while (y < H - 30) {
-      let line = '';
-      while (line.length < per) line += rng.pick(WORDS) + ' ';
-      b += text(30 + c * cw + 4, y, line.slice(0, per), { size: 12, family: SERIF, fill: '#222' });
-      y += 15;
-    }
-  }
-  return svgDoc(W, H, b);
-}
-
-export const OTHER_RENDERERS = { businessCard, receipt, form, slide, chart, bookPage, ticketOrLabel, abstractArt, diagram, newspaper } as const;
+export const OTHER_RENDERERS = { businessCard, receipt, form, slide, chart, bookPage, ticketOrLabel, abstractArt, diagram } as const;
 
 export function renderOther(rng: Rng): Rendered {
   const keys = Object.keys(OTHER_RENDERERS) as (keyof typeof OTHER_RENDERERS)[];
