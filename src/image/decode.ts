@@ -13,11 +13,39 @@ import { ItemError } from '../util/errors.js';
 /** Refuse images above this many pixels (width × height) before decoding. 100 MP covers any camera. */
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 
+/**
+ * Ways to turn an image into a square model input: `fill` squashes, `cover` takes the centre
+ * square, `contain` letterboxes on white; `-mirror` also flips left-right.
+ */
+export const VIEWS = ['fill', 'cover', 'contain', 'fill-mirror', 'cover-mirror'] as const;
+export type View = (typeof VIEWS)[number];
+
 export interface ModelInputSpec {
   size: number; // square side, e.g. 224
   /** `fill` squashes to a square (what the backbone was trained with); `contain` letterboxes. */
   fit: 'fill' | 'contain';
+  /**
+   * Several views per image (test-time augmentation): `rgb` then holds the views one after
+   * another, each size²×3 bytes, in this order. Absent: the single view `fit`.
+   */
+  views?: readonly View[];
 }
+
+/** Number of views `decodeForModel` stacks into `rgb` for this spec. */
+export function viewCount(spec: ModelInputSpec): number {
+  return spec.views?.length ?? 1;
+}
+
+/** Split a decoded `rgb` into its views. */
+export function splitViews(rgb: Uint8Array, size: number): Uint8Array[] {
+  const per = size * size * 3;
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < rgb.length; o += per) out.push(rgb.subarray(o, o + per));
+  return out;
+}
+
+/** Longest side the normalised image is shrunk to before multi-view resizing (keeps crops sharp, memory small). */
+const VIEW_BASE_SIDE = 640;
 
 export const DEFAULT_INPUT: ModelInputSpec = { size: 224, fit: 'fill' };
 
@@ -26,7 +54,7 @@ export interface DecodedImage {
   width: number;
   height: number;
   format: string;
-  /** RGB, 8-bit, row-major, `spec.size`² × 3 bytes. */
+  /** RGB, 8-bit, row-major, `spec.size`² × 3 bytes per view (see ModelInputSpec.views). */
   rgb: Uint8Array;
 }
 
@@ -64,22 +92,37 @@ export async function decodeForModel(
   }
   const oriented = (meta.orientation ?? 1) >= 5 ? { width: h, height: w } : { width: w, height: h };
   try {
-    const { data, info } = await normalised(input, pixelLimit)
-      .resize(spec.size, spec.size, {
-        fit: spec.fit,
-        background: { r: 255, g: 255, b: 255 },
-        kernel: 'linear',
-      })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || data.length !== spec.size * spec.size * 3) {
-      throw new ItemError('corrupt', `decoder produced ${info.channels} channels, expected 3`);
-    }
-    return { ...oriented, format: meta.format ?? 'unknown', rgb: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    const rgb = spec.views ? await multiView(normalised(input, pixelLimit), spec.size, spec.views) : await oneView(normalised(input, pixelLimit), spec.size, spec.fit);
+    return { ...oriented, format: meta.format ?? 'unknown', rgb };
   } catch (err) {
     if (err instanceof ItemError) throw err;
     const msg = (err as Error).message;
     if (/pixel limit/i.test(msg)) throw new ItemError('too_large', msg, { cause: err });
     throw new ItemError('corrupt', `cannot decode image: ${msg}`, { cause: err });
   }
+}
+
+async function oneView(img: Sharp, size: number, view: View): Promise<Uint8Array> {
+  const [fit, mirror] = view.split('-') as ['fill' | 'cover' | 'contain', string | undefined];
+  let p = img.resize(size, size, { fit, position: 'centre', background: { r: 255, g: 255, b: 255 }, kernel: 'linear' });
+  if (mirror) p = p.flop();
+  const { data, info } = await p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || data.length !== size * size * 3) {
+    throw new ItemError('corrupt', `decoder produced ${info.channels} channels, expected 3`);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+/** Decode once (shrunk to VIEW_BASE_SIDE), then cut every view from that raw buffer. */
+async function multiView(img: Sharp, size: number, views: readonly View[]): Promise<Uint8Array> {
+  const { data, info } = await img
+    .resize(VIEW_BASE_SIDE, VIEW_BASE_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new ItemError('corrupt', `decoder produced ${info.channels} channels, expected 3`);
+  const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
+  const per = size * size * 3;
+  const out = new Uint8Array(per * views.length);
+  for (let i = 0; i < views.length; i++) out.set(await oneView(sharp(data, raw), size, views[i]!), i * per);
+  return out;
 }

@@ -4,7 +4,11 @@
  * use (or by `tsx src/model/build-backbone.ts`), written atomically, byte-for-byte reproducible.
  *
  * Graph contract: input `input` float32 [N,224,224,3] NHWC, values x/255;
- *                 output `features` float32 [N,1280].
+ *                 output `features` float32 [N,D]: the 1280-d pooled layer, then the
+ *                 global-average-pooled outputs of the model's `taps` (D = 1280 without taps).
+ *
+ * One file per tap set: `mobilenet_v2.onnx` without taps, `mobilenet_v2+<taps>.onnx` with,
+ * so models trained on different feature sets can sit side by side.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,11 +30,35 @@ export const BACKBONE_OUTPUT = 'features';
 export const BACKBONE_DIM = 1280;
 export const BACKBONE_SIZE = 224;
 
+/** Layers the converter may tap, with their channel counts (the pooled feature size each adds). */
+export const TAP_CHANNELS: Readonly<Record<string, number>> = {
+  block_16_project_BN: 320,
+  block_13_expand_relu: 576,
+  block_12_add: 96,
+  block_6_expand_relu: 192,
+  block_5_add: 32,
+};
+
+/** Feature size for a tap set: 1280 plus each tap's channels. */
+export function featureDim(taps: readonly string[] = []): number {
+  return taps.reduce((d, t) => {
+    const c = TAP_CHANNELS[t];
+    if (c === undefined) throw new Error(`unknown backbone tap '${t}' (known: ${Object.keys(TAP_CHANNELS).join(', ')})`);
+    return d + c;
+  }, BACKBONE_DIM);
+}
+
+export function backboneFileName(taps: readonly string[] = []): string {
+  return taps.length === 0 ? BACKBONE_FILE : BACKBONE_FILE.replace(/\.onnx$/, `+${taps.join('+')}.onnx`);
+}
+
 export interface BackboneInfo {
   path: string;
   sha256: string;
   /** e.g. `nsfwjs@4.3.0 models/mobilenet_v2` */
   source: string;
+  taps: string[];
+  dim: number;
 }
 
 /** Version of the installed nsfwjs package (its exports map hides package.json, so walk up from its entry). */
@@ -74,17 +102,20 @@ export async function loadNsfwjsMobileNetV2(): Promise<{ json: TfjsLayersModelJs
 }
 
 /** Convert the nsfwjs MobileNetV2 into the backbone ONNX bytes (deterministic). */
-export async function buildBackboneBytes(): Promise<{ bytes: Uint8Array; source: string }> {
+export async function buildBackboneBytes(taps: readonly string[] = []): Promise<{ bytes: Uint8Array; source: string }> {
   const source = backboneSource();
   const { json, weightData } = await loadNsfwjsMobileNetV2();
+  const metadata: Record<string, string> = { source, layer: BACKBONE_LAYER, input: 'NHWC float32 x/255, 224x224 RGB' };
+  if (taps.length) metadata.taps = taps.join(',');
   const { bytes, outputDim } = convertLayersModel(json, weightData, {
     outputLayer: BACKBONE_CUT,
+    taps: [...taps],
     inputName: BACKBONE_INPUT,
     outputName: BACKBONE_OUTPUT,
     producerVersion: String(CONVERTER_VERSION),
-    metadata: { source, layer: BACKBONE_LAYER, input: 'NHWC float32 x/255, 224x224 RGB' },
+    metadata,
   });
-  if (outputDim !== BACKBONE_DIM) throw new Error(`backbone output dim ${outputDim}, expected ${BACKBONE_DIM}`);
+  if (outputDim !== featureDim(taps)) throw new Error(`backbone output dim ${outputDim}, expected ${featureDim(taps)}`);
   return { bytes, source };
 }
 
@@ -110,27 +141,29 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
  * converter version; (re)build it otherwise. A sidecar `mobilenet_v2.json` records source,
  * converter version and sha256; the file's bytes are re-hashed each call.
  */
-export async function ensureBackbone(opts: { dir?: string; force?: boolean } = {}): Promise<BackboneInfo> {
+export async function ensureBackbone(opts: { dir?: string; force?: boolean; taps?: readonly string[] } = {}): Promise<BackboneInfo> {
   const dir = opts.dir ?? DEFAULT_BACKBONE_DIR;
-  const file = path.join(dir, BACKBONE_FILE);
-  const sidecarFile = path.join(dir, BACKBONE_FILE.replace(/\.onnx$/, '.json'));
+  const taps = [...(opts.taps ?? [])];
+  const dim = featureDim(taps);
+  const file = path.join(dir, backboneFileName(taps));
+  const sidecarFile = file.replace(/\.onnx$/, '.json');
   const source = backboneSource();
   if (!opts.force && existsSync(file) && existsSync(sidecarFile)) {
     try {
       const sidecar = JSON.parse(await readFile(sidecarFile, 'utf8')) as Sidecar;
       const sha256 = sha256Hex(await readFile(file));
       if (sidecar.source === source && sidecar.converterVersion === CONVERTER_VERSION && sidecar.sha256 === sha256) {
-        return { path: file, sha256, source };
+        return { path: file, sha256, source, taps, dim };
       }
     } catch {
       // unreadable sidecar: rebuild
     }
   }
-  const { bytes } = await buildBackboneBytes();
+  const { bytes } = await buildBackboneBytes(taps);
   const sha256 = sha256Hex(bytes);
   await mkdir(dir, { recursive: true });
   await writeAtomic(file, bytes);
   const sidecar: Sidecar = { source, converterVersion: CONVERTER_VERSION, sha256 };
   await writeAtomic(sidecarFile, JSON.stringify(sidecar, null, 2) + '\n');
-  return { path: file, sha256, source };
+  return { path: file, sha256, source, taps, dim };
 }

@@ -4,16 +4,18 @@
  *
  * Session graph (built in memory from models/backbone/mobilenet_v2.onnx + the model's head):
  *   pixels  uint8   [N,224,224,3]  RGB, as decodeForModel produces it
- *     → Cast(float) → Div(255) → backbone → features float32 [N,1280]
+ *     → Cast(float) → Div(255) → backbone → features float32 [N,D]  (D = 1280 + taps)
  *     → Gemm(W, b, transB) → Softmax → scores float32 [N,labels]
  * The uint8 → x/255 step is in the graph, so training embeddings (loadBackboneOnly) and
- * scanning see exactly the same numbers.
+ * scanning see exactly the same numbers. With several test-time views per image, every view
+ * is one row of the batch and the image's scores are the mean of its views' probabilities.
  */
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { BACKBONE_DIM, BACKBONE_INPUT, BACKBONE_OUTPUT, BACKBONE_SIZE, ensureBackbone, sha256Hex } from './backbone.js';
+import { viewCount, type ModelInputSpec } from '../image/decode.js';
+import { BACKBONE_INPUT, BACKBONE_OUTPUT, BACKBONE_SIZE, ensureBackbone, sha256Hex } from './backbone.js';
 import { type Head, type LoadedModel, findLatestModelDir, loadModelDir } from './manifest.js';
 import { decodeModel, encodeModel, tensorValueInfo } from './onnx-convert.js';
 
@@ -29,8 +31,8 @@ export interface Classification {
 export interface Classifier {
   modelVersion: string;
   labels: string[];
-  input: { size: number; fit: 'fill' | 'contain' };
-  /** Each entry: size*size*3 RGB uint8, row-major. */
+  input: ModelInputSpec;
+  /** Each entry: decodeForModel(…, input).rgb — size*size*3 RGB uint8 per view, row-major. */
   classify(batch: Uint8Array[]): Promise<Classification[]>;
   close(): Promise<void>;
 }
@@ -93,10 +95,11 @@ export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head): Uint8
   const post: onnxProto.onnx.NodeProto[] = [];
   if (head) {
     const n = head.b.length;
-    const W = new Float32Array(n * BACKBONE_DIM);
-    head.W.forEach((row, i) => W.set(row, i * BACKBONE_DIM));
+    const dim = head.W[0]!.length;
+    const W = new Float32Array(n * dim);
+    head.W.forEach((row, i) => W.set(row, i * dim));
     init.push(
-      onnx.TensorProto.create({ name: 'head__W', dims: [n, BACKBONE_DIM], dataType: FLOAT, rawData: new Uint8Array(W.buffer) }),
+      onnx.TensorProto.create({ name: 'head__W', dims: [n, dim], dataType: FLOAT, rawData: new Uint8Array(W.buffer) }),
       onnx.TensorProto.create({ name: 'head__b', dims: [n], dataType: FLOAT, rawData: new Uint8Array(Float32Array.from(head.b).buffer) }),
     );
     post.push(
@@ -122,21 +125,21 @@ export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head): Uint8
   return encodeModel(model);
 }
 
-/** Pack uint8 RGB images into one [N,size,size,3] tensor, checking sizes. */
-function packBatch(batch: Uint8Array[], size: number): ort.Tensor {
-  const per = size * size * 3;
+/** Pack uint8 RGB images of `views` views each into one [N*views,size,size,3] tensor, checking sizes. */
+function packBatch(batch: Uint8Array[], size: number, views = 1): ort.Tensor {
+  const per = size * size * 3 * views;
   const data = new Uint8Array(batch.length * per);
   batch.forEach((img, i) => {
     if (!(img instanceof Uint8Array) || img.length !== per) {
-      throw new Error(`image ${i}: expected ${per} bytes (${size}x${size} RGB uint8), got ${img?.length}`);
+      throw new Error(`image ${i}: expected ${per} bytes (${views} view(s) of ${size}x${size} RGB uint8), got ${img?.length}`);
     }
     data.set(img, i * per);
   });
-  return new ort.Tensor('uint8', data, [batch.length, size, size, 3]);
+  return new ort.Tensor('uint8', data, [batch.length * views, size, size, 3]);
 }
 
-async function verifiedBackbone(expectedSha: string | undefined, dir: string | undefined) {
-  const info = await ensureBackbone(dir ? { dir } : {});
+async function verifiedBackbone(expectedSha: string | undefined, dir: string | undefined, taps: readonly string[] = []) {
+  const info = await ensureBackbone({ taps, ...(dir ? { dir } : {}) });
   const bytes = await readFile(info.path);
   const sha = sha256Hex(bytes);
   if (expectedSha !== undefined && sha !== expectedSha) {
@@ -162,26 +165,29 @@ export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<
   const dir = opts.modelDir ?? (await findLatestModelDir());
   const model = await loadModelDir(dir);
   const { manifest, head, modelVersion } = model;
-  const { info, bytes } = await verifiedBackbone(manifest.backbone.sha256, opts.backboneDir);
+  const { info, bytes } = await verifiedBackbone(manifest.backbone.sha256, opts.backboneDir, manifest.backbone.taps);
+  if (info.dim !== manifest.head.dim) throw new Error(`model ${modelVersion}: head expects ${manifest.head.dim} features, backbone gives ${info.dim}`);
   const session = await ort.InferenceSession.create(buildSessionGraph(bytes, head), sessionOptions(opts));
   const labels = [...manifest.labels];
   const size = manifest.input.size;
+  const input: ModelInputSpec = { size, fit: manifest.input.fit, ...(manifest.input.views ? { views: manifest.input.views } : {}) };
+  const V = viewCount(input);
   const band = manifest.uncertainBand;
   let closed = false;
 
   return {
     modelVersion,
     labels,
-    input: { size, fit: manifest.input.fit },
+    input,
     manifest,
     backboneSha256: info.sha256,
     async classify(batch) {
       if (closed) throw new Error('classifier is closed');
       if (batch.length === 0) return [];
-      const feeds = { [PIXELS_INPUT]: packBatch(batch, size) };
+      const feeds = { [PIXELS_INPUT]: packBatch(batch, size, V) };
       const out = await session.run(feeds, [SCORES_OUTPUT]);
-      const scores = out[SCORES_OUTPUT]!.data as Float32Array;
       const n = labels.length;
+      const scores = meanOverViews(out[SCORES_OUTPUT]!.data as Float32Array, batch.length, V, n);
       const results: Classification[] = [];
       for (let i = 0; i < batch.length; i++) {
         const rec: Record<string, number> = {};
@@ -207,32 +213,42 @@ export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<
   };
 }
 
+/** [N*V, n] view probabilities → [N, n] per-image means. */
+export function meanOverViews(p: Float32Array, N: number, V: number, n: number): Float32Array {
+  if (V === 1) return p;
+  const out = new Float32Array(N * n);
+  for (let i = 0; i < N; i++)
+    for (let v = 0; v < V; v++) for (let j = 0; j < n; j++) out[i * n + j]! += p[(i * V + v) * n + j]! / V;
+  return out;
+}
+
 export interface BackboneEmbedder {
   sha256: string;
   source: string;
   size: number;
   dim: number;
-  /** Each entry: size*size*3 RGB uint8 → 1280-d features (the head's input). */
+  /** Each entry: one view, size*size*3 RGB uint8 → dim features (the head's input). */
   embed(batch: Uint8Array[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
 /** The backbone alone (for training the head): same graph and preprocessing as the classifier, without the head. */
-export async function loadBackboneOnly(opts: SessionOptions & { expectSha256?: string } = {}): Promise<BackboneEmbedder> {
-  const { info, bytes } = await verifiedBackbone(opts.expectSha256, opts.backboneDir);
+export async function loadBackboneOnly(opts: SessionOptions & { expectSha256?: string; taps?: readonly string[] } = {}): Promise<BackboneEmbedder> {
+  const { info, bytes } = await verifiedBackbone(opts.expectSha256, opts.backboneDir, opts.taps);
+  const dim = info.dim;
   const session = await ort.InferenceSession.create(buildSessionGraph(bytes), sessionOptions(opts));
   let closed = false;
   return {
     sha256: info.sha256,
     source: info.source,
     size: BACKBONE_SIZE,
-    dim: BACKBONE_DIM,
+    dim,
     async embed(batch) {
       if (closed) throw new Error('embedder is closed');
       if (batch.length === 0) return [];
       const out = await session.run({ [PIXELS_INPUT]: packBatch(batch, BACKBONE_SIZE) }, [BACKBONE_OUTPUT]);
       const f = out[BACKBONE_OUTPUT]!.data as Float32Array;
-      return batch.map((_, i) => f.slice(i * BACKBONE_DIM, (i + 1) * BACKBONE_DIM));
+      return batch.map((_, i) => f.slice(i * dim, (i + 1) * dim));
     },
     async close() {
       if (closed) return;

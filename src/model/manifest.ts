@@ -8,7 +8,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { BACKBONE_DIM, BACKBONE_LAYER, BACKBONE_SIZE, REPO_ROOT } from './backbone.js';
+import { VIEWS } from '../image/decode.js';
+import { BACKBONE_LAYER, BACKBONE_SIZE, featureDim, REPO_ROOT, TAP_CHANNELS } from './backbone.js';
 
 export const LABELS = ['passport', 'id_card', 'ssn_card', 'payment_card', 'screenshot', 'other'] as const;
 export type Label = (typeof LABELS)[number];
@@ -28,16 +29,25 @@ export const manifestSchema = z
       fit: z.enum(['fill', 'contain']),
       scale: z.number().refine((s) => Math.abs(s - 1 / 255) < 1e-9, 'input.scale must be 1/255'),
       layout: z.literal('NHWC'),
+      /**
+       * Test-time views: each image is resized these ways, every view is classified, and the
+       * probabilities are averaged. Absent: the single view `fit`.
+       */
+      views: z.array(z.enum(VIEWS)).min(1).max(8).optional(),
     }),
     backbone: z.object({
       source: z.string().regex(/^nsfwjs@\S+ models\/mobilenet_v2$/, "backbone.source must look like 'nsfwjs@<ver> models/mobilenet_v2'"),
       layer: z.literal(BACKBONE_LAYER),
+      /** Earlier layers, global-average-pooled and appended to the features (see backbone.ts). */
+      taps: z.array(z.string().refine((t) => t in TAP_CHANNELS, 'unknown backbone tap')).optional(),
       sha256: sha256Schema,
     }),
     head: z.object({
       file: z.string().min(1),
-      dim: z.literal(BACKBONE_DIM),
+      dim: z.number().int().positive(),
     }),
+    /** Softmax temperature the head's logits were divided by (already folded into W and b). */
+    calibration: z.object({ temperature: z.number().positive(), method: z.string() }).optional(),
     /** Per-label minimum top score; a top score below its label's threshold is `uncertain`. Labels left out have none. */
     thresholds: z.record(z.string(), z.number().min(0).max(1)),
     /** A top score inside [lo, hi] is `uncertain`. */
@@ -52,6 +62,12 @@ export const manifestSchema = z
     if (new Set(m.labels).size !== m.labels.length) ctx.addIssue({ code: 'custom', message: 'labels must be unique', path: ['labels'] });
     for (const k of Object.keys(m.thresholds)) {
       if (!m.labels.includes(k)) ctx.addIssue({ code: 'custom', message: `threshold for unknown label '${k}'`, path: ['thresholds', k] });
+    }
+    try {
+      const want = featureDim(m.backbone.taps ?? []);
+      if (m.head.dim !== want) ctx.addIssue({ code: 'custom', message: `head.dim is ${m.head.dim} but the backbone with these taps gives ${want}`, path: ['head', 'dim'] });
+    } catch {
+      // unknown tap: reported above
     }
     if (path.isAbsolute(m.head.file) || m.head.file.split(/[\\/]/).includes('..'))
       ctx.addIssue({ code: 'custom', message: 'head.file must be a relative path inside the model directory', path: ['head', 'file'] });

@@ -4,7 +4,8 @@
  * Covers the layer set of a Keras MobileNetV2 (what nsfwjs ships), cut at a chosen
  * layer (the 1280-d pooled features). Graph contract of the result:
  *   input  `input`    float32 [N, H, W, C]  (NHWC, as the Keras model takes it)
- *   output `features` float32 [N, D]        (the cut layer's output, flattened)
+ *   output `features` float32 [N, D]        (the cut layer's output, flattened, followed by the
+ *                                            global-average-pooled outputs of any `taps`, in order)
  *
  * Conversion rules:
  *  - weights: uint8/uint16-quantized `q * scale + min` (exactly as tfjs dequantizes), or float32;
@@ -143,6 +144,11 @@ interface Value {
 export interface ConvertOptions {
   /** Keras layer whose output becomes `features` (default `flatten_1`). */
   outputLayer?: string;
+  /**
+   * Earlier layers whose outputs are global-average-pooled and concatenated after the cut
+   * layer's features (mid-level texture and layout cues the final layer has pooled away).
+   */
+  taps?: string[];
   inputName?: string;
   outputName?: string;
   /** Stored in the model's metadata_props (must be deterministic). */
@@ -462,8 +468,18 @@ export function convertLayersModel(json: TfjsLayersModelJson, weightData: Uint8A
   }
   const finalOut = materialize(get(outputLayer), `${outputLayer}__final`);
   if (finalOut.shape.length !== 1) throw new Error(`output layer ${outputLayer} is not flat (shape ${finalOut.shape.join('x')}); cut at a Flatten/GlobalAveragePooling`);
-  const outputDim = finalOut.shape[0]!;
-  nodes.push({ name: `${outputName}__identity`, opType: 'Identity', input: [finalOut.name], output: [outputName] });
+  let outputDim = finalOut.shape[0]!;
+  const parts = [finalOut.name];
+  for (const tap of opts.taps ?? []) {
+    const v = materialize(get(tap), `${tap}__tap`);
+    if (v.shape.length !== 3) throw new Error(`tap ${tap} is not a 4-d activation (shape ${v.shape.join('x')})`);
+    nodes.push({ name: `${tap}__tap_gap`, opType: 'GlobalAveragePool', input: [v.name], output: [`${tap}__tap_4d`] });
+    nodes.push({ name: `${tap}__tap_flatten`, opType: 'Flatten', input: [`${tap}__tap_4d`], output: [`${tap}__tap`], attribute: [intAttr('axis', 1)] });
+    parts.push(`${tap}__tap`);
+    outputDim += v.shape[0]!;
+  }
+  if (parts.length === 1) nodes.push({ name: `${outputName}__identity`, opType: 'Identity', input: [finalOut.name], output: [outputName] });
+  else nodes.push({ name: `${outputName}__concat`, opType: 'Concat', input: parts, output: [outputName], attribute: [intAttr('axis', 1)] });
 
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const model: onnxProto.onnx.IModelProto = {

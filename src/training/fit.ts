@@ -1,0 +1,227 @@
+/**
+ * Fit a classifier head from embedded samples: stratified hold-out split by image, softmax
+ * training, temperature calibration, per-label thresholds and the uncertain band.
+ *
+ * Shared by `npm run train` (the shipped model) and `casb model add-class` (a user's class),
+ * so both produce heads calibrated and thresholded the same way.
+ *
+ * An image may contribute several rows (one per resize view); all rows of an image land in
+ * the same split, and hold-out scores average the views' probabilities, as the classifier
+ * does at run time.
+ */
+import { argmax, roundSig, softmaxInPlace, trainSoftmax, type SoftmaxHead } from './softmax.js';
+import { computeMetrics, type Metrics } from './metrics.js';
+import { Rng } from './synth/prng.js';
+
+export interface FitImage {
+  label: string;
+  /** Stable key of the source image (sample id or file path). */
+  key: string;
+  /** One feature vector per view. */
+  views: Float32Array[];
+}
+
+export interface FitOptions {
+  seed: number;
+  epochs: number;
+  lr: number;
+  l2: number;
+  holdoutFraction: number;
+  /** Thresholds keep hold-out precision at least this high (default 0.97). */
+  precisionTarget?: number;
+  log?: (line: string) => void;
+}
+
+export interface FitResult {
+  /** Calibrated head: the temperature is folded into W and b. */
+  head: SoftmaxHead;
+  temperature: number;
+  thresholds: Record<string, number>;
+  uncertainBand: [number, number];
+  counts: Record<string, number>;
+  trainCount: number;
+  holdoutCount: number;
+  holdout: Metrics;
+  trainAccuracy: number;
+  /** Hold-out negative log-likelihood before and after calibration. */
+  nll: { raw: number; calibrated: number };
+  fitSeconds: number;
+}
+
+export function logits(head: SoftmaxHead, x: ArrayLike<number>): Float64Array {
+  const z = new Float64Array(head.b.length);
+  for (let k = 0; k < z.length; k++) {
+    const w = head.W[k]!;
+    let s = head.b[k]!;
+    for (let j = 0; j < w.length; j++) s += w[j]! * x[j]!;
+    z[k] = s;
+  }
+  return z;
+}
+
+/** Mean over views of softmax(logits / T). */
+export function imageProba(viewLogits: Float64Array[], T: number): Float64Array {
+  const K = viewLogits[0]!.length;
+  const out = new Float64Array(K);
+  for (const z of viewLogits) {
+    const p = Float64Array.from(z, (v) => v / T);
+    softmaxInPlace(p);
+    for (let k = 0; k < K; k++) out[k]! += p[k]! / viewLogits.length;
+  }
+  return out;
+}
+
+/** Mean negative log-likelihood of the true labels at temperature T. */
+export function nllAt(samples: { logits: Float64Array[]; y: number }[], T: number): number {
+  let s = 0;
+  for (const it of samples) s -= Math.log(Math.max(1e-12, imageProba(it.logits, T)[it.y]!));
+  return s / Math.max(1, samples.length);
+}
+
+/**
+ * Temperature scaling (Guo et al. 2017): the T > 0 minimising hold-out NLL, by golden-section
+ * search on log T over [1/20, 20]. NLL is unimodal in T for a single view; with averaged views it
+ * is close enough, and the search is bracketed either way.
+ */
+export function fitTemperature(samples: { logits: Float64Array[]; y: number }[]): number {
+  if (samples.length === 0) return 1;
+  let lo = Math.log(0.05);
+  let hi = Math.log(20);
+  const g = (Math.sqrt(5) - 1) / 2;
+  let a = hi - g * (hi - lo);
+  let b = lo + g * (hi - lo);
+  let fa = nllAt(samples, Math.exp(a));
+  let fb = nllAt(samples, Math.exp(b));
+  for (let i = 0; i < 60; i++) {
+    if (fa < fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - g * (hi - lo);
+      fa = nllAt(samples, Math.exp(a));
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + g * (hi - lo);
+      fb = nllAt(samples, Math.exp(b));
+    }
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+/** Per label: the lowest top score that keeps hold-out precision ≥ target (clamped to [0.35, 0.9]). */
+export function pickThresholds(labels: readonly string[], truth: string[], pred: string[], score: number[], target = 0.97): Record<string, number> {
+  const th: Record<string, number> = {};
+  for (const l of labels) {
+    const rows = pred.map((p, i) => ({ p, t: truth[i]!, s: score[i]! })).filter((r) => r.p === l).sort((a, b) => b.s - a.s);
+    let best = 0.5;
+    let tp = 0;
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i]!.t === l) tp++;
+      if (tp / (i + 1) >= target) best = rows[i]!.s;
+    }
+    th[l] = Math.round(Math.min(0.9, Math.max(0.35, best)) * 1000) / 1000;
+  }
+  return th;
+}
+
+/**
+ * The uncertain band [0, hi]: hi is the largest top score s such that hold-out predictions
+ * scoring below s are right at most 70% of the time (clamped to [0.3, 0.7]). The pipeline
+ * OCRs uncertain images, so this is where a second opinion pays.
+ */
+export function pickUncertainBand(correct: boolean[], score: number[], maxAccuracy = 0.7): [number, number] {
+  const rows = score.map((s, i) => ({ s, ok: correct[i]! })).sort((a, b) => a.s - b.s);
+  let hi = 0.3;
+  let ok = 0;
+  for (let i = 0; i < rows.length; i++) {
+    ok += rows[i]!.ok ? 1 : 0;
+    if (i >= 4 && ok / (i + 1) <= maxAccuracy) hi = rows[i]!.s;
+  }
+  return [0, Math.round(Math.min(0.7, Math.max(0.3, hi)) * 1000) / 1000];
+}
+
+/** Stratified split by image: `fraction` of each label's images (at least 1 when it has 2+) go to hold-out. */
+export function splitByImage<T extends { label: string }>(images: T[], labels: readonly string[], seed: number, fraction: number): { train: T[]; hold: T[] } {
+  const rng = new Rng(`${seed}:split`);
+  const train: T[] = [];
+  const hold: T[] = [];
+  for (const label of labels) {
+    const of = images.filter((it) => it.label === label);
+    for (let i = of.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [of[i], of[j]] = [of[j]!, of[i]!];
+    }
+    const n = of.length >= 2 ? Math.max(1, Math.round(of.length * fraction)) : 0;
+    hold.push(...of.slice(0, n));
+    train.push(...of.slice(n));
+  }
+  return { train, hold };
+}
+
+export function fitHead(images: FitImage[], labels: readonly string[], opts: FitOptions): FitResult {
+  const log = opts.log ?? (() => {});
+  const li = new Map(labels.map((l, i) => [l, i]));
+  for (const im of images) if (!li.has(im.label)) throw new Error(`sample ${im.key}: label '${im.label}' is not one of ${labels.join(', ')}`);
+  const counts = Object.fromEntries(labels.map((l) => [l, images.filter((im) => im.label === l).length]));
+  const { train, hold } = splitByImage(images, labels, opts.seed, opts.holdoutFraction);
+
+  const t0 = Date.now();
+  const X = train.flatMap((im) => im.views);
+  const y = train.flatMap((im) => im.views.map(() => li.get(im.label)!));
+  const raw = trainSoftmax(X, y, labels.length, {
+    epochs: opts.epochs,
+    lr: opts.lr,
+    l2: opts.l2,
+    batch: 256,
+    seed: opts.seed,
+    log: (e, loss) => {
+      if (e % 25 === 0 || e === opts.epochs - 1) log(`  epoch ${e} loss ${loss.toFixed(4)}`);
+    },
+  });
+  const fitSeconds = (Date.now() - t0) / 1000;
+
+  const scored = (set: FitImage[]) => set.map((im) => ({ logits: im.views.map((v) => logits(raw, v)), y: li.get(im.label)! }));
+  const holdScored = scored(hold);
+  const T = fitTemperature(holdScored);
+  const nll = { raw: nllAt(holdScored, 1), calibrated: nllAt(holdScored, T) };
+  log(`temperature ${T.toFixed(3)}: hold-out NLL ${nll.raw.toFixed(4)} → ${nll.calibrated.toFixed(4)}`);
+
+  // Fold 1/T into the head so the run-time graph stays Gemm + Softmax.
+  const head: SoftmaxHead = {
+    W: raw.W.map((r) => r.map((x) => roundSig(x / T, 6))),
+    b: raw.b.map((x) => roundSig(x / T, 6)),
+  };
+  const decide = (set: FitImage[]) => {
+    const truth: string[] = [];
+    const pred: string[] = [];
+    const score: number[] = [];
+    for (const im of set) {
+      const p = imageProba(im.views.map((v) => logits(head, v)), 1);
+      const k = argmax(p);
+      truth.push(im.label);
+      pred.push(labels[k]!);
+      score.push(p[k]!);
+    }
+    return { truth, pred, score };
+  };
+  const ho = decide(hold);
+  const tr = decide(train);
+  const holdout = computeMetrics(labels, ho.truth, ho.pred);
+  const thresholds = pickThresholds(labels, ho.truth, ho.pred, ho.score, opts.precisionTarget ?? 0.97);
+  const uncertainBand = pickUncertainBand(ho.truth.map((t, i) => t === ho.pred[i]), ho.score);
+  return {
+    head,
+    temperature: roundSig(T, 6),
+    thresholds,
+    uncertainBand,
+    counts,
+    trainCount: train.length,
+    holdoutCount: hold.length,
+    holdout,
+    trainAccuracy: computeMetrics(labels, tr.truth, tr.pred).accuracy,
+    nll,
+    fitSeconds,
+  };
+}
