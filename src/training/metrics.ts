@@ -1,7 +1,12 @@
-/** Classification metrics shared by train.ts (holdout) and eval.ts. */
+/**
+ * Classification metrics shared by train.ts (holdout) and eval.ts.
+ * Per class: n = support (truth count), accuracy = recall. A class never predicted has
+ * precision 0 (not NaN); a class with no truth images has recall 0 and is left out of macro-F1.
+ */
 export interface Metrics {
   n: number;
   accuracy: number;
+  /** Mean F1 over the classes with support > 0. */
   macroF1: number;
   perClass: Record<string, { n: number; accuracy: number; precision: number; recall: number; f1: number }>;
   /** confusion[true][pred] */
@@ -42,10 +47,10 @@ export function computeMetrics(labels: readonly string[], truth: string[], pred:
 export function formatMetrics(labels: readonly string[], m: Metrics): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
   const lines: string[] = [];
-  lines.push('label          n   accuracy  precision   F1');
+  lines.push('label        support  precision   recall       F1');
   for (const l of labels) {
     const c = m.perClass[l]!;
-    lines.push(`${l.padEnd(13)}${String(c.n).padStart(4)}  ${pct(c.accuracy)}   ${pct(c.precision)}  ${pct(c.f1)}`);
+    lines.push(`${l.padEnd(13)}${String(c.n).padStart(7)}    ${pct(c.precision)}  ${pct(c.recall)}  ${pct(c.f1)}`);
   }
   lines.push(`overall accuracy ${pct(m.accuracy)} (n=${m.n}), macro-F1 ${pct(m.macroF1)}`);
   lines.push('');
