@@ -136,6 +136,52 @@ test('ONNX backbone matches tfjs (nsfwjs layers model) at flatten_1', async () =
   assert.ok(maxAbsDiff(feats[0]!, feats[1]!) > 0.01);
 });
 
+test('backbone taps: pooled earlier layers match tfjs and follow the 1280 final features', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  const taps = ['block_16_project_BN', 'block_13_expand_relu'];
+  const { json, weightData } = await loadNsfwjsMobileNetV2();
+  const weightBuf = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer;
+  const full = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology as unknown as object,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as unknown as TfWeightsManifestEntry[],
+      weightData: weightBuf,
+    }),
+  );
+  type SymT = ReturnType<typeof tf.input>;
+  const outs = [BACKBONE_CUT, ...taps].map((l) => full.getLayer(l).output as SymT);
+  const multi = tf.model({ inputs: full.inputs, outputs: outs });
+  const imgs = await sampleImages();
+  const n = imgs.length;
+  const x = new Float32Array(n * SIZE * SIZE * 3);
+  imgs.forEach((img, i) => {
+    for (let k = 0; k < img.length; k++) x[i * img.length + k] = img[k]! / 255;
+  });
+  // expected: [final 1280 | mean over H,W of each tap], per image
+  const expected = tf.tidy(() => {
+    const ys = multi.predict(tf.tensor4d(x, [n, SIZE, SIZE, 3])) as ReturnType<typeof tf.tensor>[];
+    const parts = [ys[0]!, ...ys.slice(1).map((t) => t.mean([1, 2]))];
+    return tf.concat(parts as ReturnType<typeof tf.tensor2d>[], 1).arraySync() as number[][];
+  });
+  full.dispose();
+  const bb = await ensureBackbone({ dir: backboneDir, taps });
+  assert.equal(bb.dim, 1280 + 320 + 576);
+  assert.match(path.basename(bb.path), /^mobilenet_v2\+block_16_project_BN\+block_13_expand_relu\.onnx$/);
+  const plain = await ensureBackbone({ dir: backboneDir });
+  assert.notEqual(bb.sha256, plain.sha256);
+  const emb = await loadBackboneOnly({ backboneDir, taps });
+  const feats = await emb.embed(imgs);
+  await emb.close();
+  let d = 0;
+  feats.forEach((f, i) => {
+    assert.equal(f.length, expected[i]!.length);
+    d = Math.max(d, maxAbsDiff(f, expected[i]!));
+  });
+  console.log(`tap parity: max|onnx-tfjs| ${d.toExponential(2)}`);
+  assert.ok(d < 1e-4, `tap parity ${d}`);
+});
+
 test('classifier with a dev head: 6 scores summing to 1, batch-invariant', async () => {
   const dir = path.join(work, 'dev-model');
   await writeDevModel(dir, { backboneDir, seed: 7 });

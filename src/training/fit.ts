@@ -128,16 +128,22 @@ export function pickThresholds(labels: readonly string[], truth: string[], pred:
 
 /**
  * The uncertain band [0, hi]: hi is the largest top score s such that hold-out predictions
- * scoring below s are right at most 70% of the time (clamped to [0.3, 0.7]). The pipeline
- * OCRs uncertain images, so this is where a second opinion pays.
+ * scoring within 0.1 below s (at least 3 of them) are right at most 70% of the time; hi is
+ * clamped to [0.3, 0.7]. The pipeline OCRs uncertain images, so this is where a second
+ * opinion pays.
  */
-export function pickUncertainBand(correct: boolean[], score: number[], maxAccuracy = 0.7): [number, number] {
-  const rows = score.map((s, i) => ({ s, ok: correct[i]! })).sort((a, b) => a.s - b.s);
+export function pickUncertainBand(correct: boolean[], score: number[], maxAccuracy = 0.7, width = 0.1): [number, number] {
   let hi = 0.3;
-  let ok = 0;
-  for (let i = 0; i < rows.length; i++) {
-    ok += rows[i]!.ok ? 1 : 0;
-    if (i >= 4 && ok / (i + 1) <= maxAccuracy) hi = rows[i]!.s;
+  for (const s of score) {
+    let n = 0;
+    let ok = 0;
+    score.forEach((t, i) => {
+      if (t <= s && t >= s - width) {
+        n++;
+        if (correct[i]) ok++;
+      }
+    });
+    if (n >= 3 && ok / n <= maxAccuracy && s > hi) hi = s;
   }
   return [0, Math.round(Math.min(0.7, Math.max(0.3, hi)) * 1000) / 1000];
 }

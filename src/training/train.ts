@@ -70,7 +70,7 @@ export function buildManifest(args: {
       trainCount: fit.trainCount,
       holdoutCount: fit.holdoutCount,
       thresholdRule: 'per label, the lowest top score keeping hold-out precision >= 0.97, clamped to [0.35, 0.9]',
-      uncertainRule: 'top score <= hi, where hold-out predictions below hi are right <= 70% of the time (hi clamped to [0.3, 0.7])',
+      uncertainRule: 'top score <= hi, the largest score whose hold-out neighbours within 0.1 below are right <= 70% of the time (clamped to [0.3, 0.7])',
     },
     metrics: {
       syntheticHoldout: {
