@@ -57,11 +57,18 @@ export const manifestSchema = z
       .optional(),
     training: z.record(z.string(), z.unknown()),
     metrics: z.record(z.string(), z.unknown()).optional(),
+    /** Classes a user added (`casb model add-class`): whether each makes a finding, and at what severity. */
+    customLabels: z
+      .record(z.string(), z.object({ sensitive: z.boolean(), severity: z.enum(['low', 'medium', 'high', 'critical']) }))
+      .optional(),
   })
   .superRefine((m, ctx) => {
     if (new Set(m.labels).size !== m.labels.length) ctx.addIssue({ code: 'custom', message: 'labels must be unique', path: ['labels'] });
     for (const k of Object.keys(m.thresholds)) {
       if (!m.labels.includes(k)) ctx.addIssue({ code: 'custom', message: `threshold for unknown label '${k}'`, path: ['thresholds', k] });
+    }
+    for (const k of Object.keys(m.customLabels ?? {})) {
+      if (!m.labels.includes(k)) ctx.addIssue({ code: 'custom', message: `customLabels entry for unknown label '${k}'`, path: ['customLabels', k] });
     }
     try {
       const want = featureDim(m.backbone.taps ?? []);
