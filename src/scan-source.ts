@@ -5,6 +5,7 @@
 import { openConnector } from '../connectors/registry.js';
 import { openImageClassifier } from './model/image-classifier.js';
 import { runScan, type ScanOptions, type ScanSummary } from './pipeline/scan.js';
+import { DEFAULT_POLICY, withCustomLabels } from './policy/policy.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
@@ -49,7 +50,7 @@ export async function scanSource(
       const classifier = await openImageClassifier({ modelDir: opts.modelDir });
       try {
         const summary = await runScan(
-          { store, connector, classifier, debug: opts.debug },
+          { store, connector, classifier, debug: opts.debug, policy: withCustomLabels(DEFAULT_POLICY, classifier.inner.manifest.customLabels) },
           { ...opts, concurrency: opts.concurrency ? { network: opts.concurrency } : undefined },
         );
         await after?.(store, summary);

@@ -7,11 +7,14 @@ import PQueue from 'p-queue';
 import { decodeForModel } from '../image/decode.js';
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import { openImageClassifier } from '../model/image-classifier.js';
+import { activeModelDir } from '../model/select.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
+import { dataDirOf, MODEL_FLAG_HELP } from './options.js';
 
 interface ClassifyFlags {
   json?: boolean;
   model?: string;
+  dataDir?: string;
 }
 
 export function registerClassify(program: Command): void {
@@ -19,11 +22,12 @@ export function registerClassify(program: Command): void {
     .command('classify <paths...>')
     .description('classify image files (folders are walked), without a database')
     .option('--json', 'one JSON line per image: {"path","label","scores"}')
-    .option('--model <dir>', 'model folder with manifest.json (default: newest under models/casb-classifier)')
+    .option('--model <dir|version>', MODEL_FLAG_HELP)
+    .option('--data-dir <dir>', 'data dir holding the `casb model use` choice (default: $CASB_DATA_DIR or ./.casb)')
     .action(async (paths: string[], flags: ClassifyFlags) => {
       const files: string[] = [];
       for (const p of paths) files.push(...(await expand(p)));
-      const classifier = await openImageClassifier({ modelDir: flags.model });
+      const classifier = await openImageClassifier({ modelDir: await activeModelDir(flags.model, dataDirOf(flags)) });
       let failures = 0;
       // Two files per core in flight: one decoding while another waits on inference (the
       // classifier's batcher groups those into one session run).

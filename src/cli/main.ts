@@ -9,6 +9,7 @@ import { UserError, errorMessage } from '../util/errors.js';
 import { logger, setVerbose } from '../util/log.js';
 import { registerClassify } from './classify.js';
 import { registerFindings } from './findings.js';
+import { registerModel } from './model.js';
 import { registerScan } from './scan.js';
 
 const program = new Command()
@@ -22,6 +23,7 @@ const program = new Command()
 registerScan(program);
 registerClassify(program);
 registerFindings(program);
+registerModel(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -22,6 +22,14 @@ export interface DbFlags {
   dataDir?: string;
 }
 
+/** The data dir (embedded database, `casb model use` choice, user models): --data-dir, else $CASB_DATA_DIR, else ./.casb. */
+export function dataDirOf(flags: { dataDir?: string }): string {
+  return path.resolve(flags.dataDir ?? defaultDataDir());
+}
+
+export const MODEL_FLAG_HELP =
+  'model version (e.g. 0.2.0) or folder with manifest.json (default: $CASB_MODEL, else the one chosen with casb model use, else the newest shipped)';
+
 /** --db beats DATABASE_URL; without either, the embedded database lives in --data-dir. */
 export function storeOptions(flags: DbFlags) {
   return { db: flags.db || process.env.DATABASE_URL || undefined, dataDir: path.resolve(flags.dataDir ?? defaultDataDir()) };

@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import { scanSource } from '../scan-source.js';
 import type { Progress, ScanSummary } from '../pipeline/scan.js';
 import { debugHook } from '../util/log.js';
-import { byteSize, positiveInt, storeOptions, type DbFlags } from './options.js';
+import { activeModelDir } from '../model/select.js';
+import { byteSize, MODEL_FLAG_HELP, positiveInt, storeOptions, type DbFlags } from './options.js';
 import { findingJson, printFindingsTable } from './findings.js';
 
 interface ScanFlags extends DbFlags {
@@ -31,7 +32,7 @@ export function registerScan(program: Command): void {
     .option('--no-path-style', 'use virtual-hosted-style S3 addressing with --endpoint')
     .option('--region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
     .option('--max-bytes <size>', 'skip objects larger than this (default 50MB)', byteSize)
-    .option('--model <dir>', 'model folder with manifest.json (default: newest under models/casb-classifier)')
+    .option('--model <dir|version>', MODEL_FLAG_HELP)
     .option('--restart', 'ignore the checkpoint of an interrupted scan and list from the start')
     .option('--no-progress', 'no live progress line on a terminal')
     .action(async (source: string, flags: ScanFlags) => {
@@ -56,7 +57,7 @@ export function registerScan(program: Command): void {
             region: flags.region,
             concurrency: flags.concurrency,
             maxBytes: flags.maxBytes,
-            modelDir: flags.model,
+            modelDir: await activeModelDir(flags.model, storeOptions(flags).dataDir),
             restart: flags.restart,
             signal: interrupt.signal,
             trigger: 'cli',

@@ -31,6 +31,26 @@ export const DEFAULT_POLICY: Policy = {
   },
 };
 
+/** A class added to a model with `casb model add-class` (the manifest's `customLabels`). */
+export interface CustomLabelRule {
+  sensitive: boolean;
+  severity: Severity;
+}
+
+/**
+ * The policy for a model with user-added classes: each sensitive custom label makes a finding at
+ * its severity; a non-sensitive one makes none. Rules the policy already has for a label win.
+ */
+export function withCustomLabels(policy: Policy, custom: Record<string, CustomLabelRule> | undefined): Policy {
+  const extra = Object.entries(custom ?? {}).filter(([label, r]) => r.sensitive && !policy.labels[label]);
+  if (!extra.length) return policy;
+  return {
+    ...policy,
+    version: `${policy.version}+custom`,
+    labels: { ...policy.labels, ...Object.fromEntries(extra.map(([label, r]) => [label, { severity: r.severity }])) },
+  };
+}
+
 /** Label findings for one classified image (entity findings come from the OCR stage). */
 export function labelFindings(cls: ClassificationLike, policy: Policy, modelThresholds: Record<string, number>): FindingRecord[] {
   const rule = policy.labels[cls.label];
