@@ -1,6 +1,6 @@
 /**
- * Write a synthetic data set: DIR/<label>/<n>.jpg|png
- *   tsx src/training/synth/cli.ts --out DIR --per-class N --seed S [--labels a,b]
+ * Write a synthetic data set: DIR/<label>/<n>.jpg|png (and DIR/kinds.tsv: file, kind), printing ms/sample per class.
+ *   tsx src/training/synth/cli.ts --out DIR --per-class N --seed S [--labels a,b] [--start I]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       'per-class': { type: 'string', default: '50' },
       seed: { type: 'string', default: '1' },
       labels: { type: 'string' },
+      start: { type: 'string', default: '0' },
     },
   });
   if (!values.out) throw new Error('--out DIR is required');
@@ -23,16 +24,23 @@ async function main(): Promise<void> {
   for (const l of labels) if (!LABELS.includes(l)) throw new Error(`unknown label ${l}`);
   const sources = loadSources();
   if (sources.photos.length === 0) console.warn('no Debian images indexed (run tsx src/training/fetch-debian.ts); using rendered images only');
-  const t0 = Date.now();
+  const start = Number(values.start);
+  const t0 = performance.now();
+  const kinds: string[] = [];
   for (const label of labels) {
     const dir = path.join(values.out, label);
     mkdirSync(dir, { recursive: true });
-    for (let i = 0; i < perClass; i++) {
+    const t1 = performance.now();
+    for (let i = start; i < start + perClass; i++) {
       const s = await generateSample(label, i, seed, sources);
       writeFileSync(path.join(dir, `${i}.${s.ext}`), s.data);
+      kinds.push(`${label}/${i}.${s.ext}\t${s.kind}`);
     }
-    console.log(`${label}: ${perClass} images (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const ms = (performance.now() - t1) / perClass;
+    console.log(`${label}: ${perClass} images, ${ms.toFixed(0)} ms/sample (${((performance.now() - t0) / 1000).toFixed(1)} s total)`);
   }
+  writeFileSync(path.join(values.out, 'kinds.tsv'), kinds.join('\n') + '\n');
+  console.log(`average ${((performance.now() - t0) / (perClass * labels.length)).toFixed(0)} ms/sample`);
 }
 
 main().catch((err) => {

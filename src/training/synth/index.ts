@@ -1,46 +1,64 @@
 /**
- * Synthetic data generator: one sample is a pure function of (seed, label, index).
- * Document classes are rendered as SVG, rasterised with librsvg via sharp, placed in a
- * scene and photometrically jittered. `screenshot` and `other` mix rendered images with
- * real images from Debian packages (see fetch-debian.ts).
+ * Synthetic data generator: one sample is a pure function of (seed, label, index) and the Debian index.
+ * Documents are rendered as SVG (at the pixel size the scene needs), rasterised with librsvg via sharp, photo slots
+ * filled with real Debian photos, placed in a scene (scan / phone photo with perspective / crop / viewer app) and
+ * photometrically jittered. `screenshot` and `other` mix rendered images with real images from Debian packages
+ * (see fetch-debian.ts). Card-shaped negatives go through exactly the same scenes as the sensitive cards.
  */
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { loadDebianIndex, type IndexEntry } from '../fetch-debian.js';
-import { finish, loadSmall, pickBalanced, placeDocument, randomCropResize, rasterise, type Encoded, type RealImage } from './augment.js';
+import { docTarget, finish, loadSmall, overlay, pickBalanced, pickLook, placeDocument, randomCropResize, rasterise, size, toRaw, toSharp, viewerScene, type Encoded, type Img, type Look, type RealImage, type SceneSources } from './augment.js';
 import { Rng } from './prng.js';
 import { renderIdCard } from './renderers/idcard.js';
-import { renderOther } from './renderers/other.js';
+import { OTHER_RENDERERS, pickOther } from './renderers/other.js';
 import { renderPassport } from './renderers/passport.js';
 import { renderPaymentCard } from './renderers/payment.js';
 import { renderScreenshot } from './renderers/screenshot.js';
 import { renderSsnCard } from './renderers/ssn.js';
+import { svgDoc, type Rendered, type RenderOpts } from './svg.js';
 
 export const LABELS = ['passport', 'id_card', 'ssn_card', 'payment_card', 'screenshot', 'other'] as const;
 export type Label = (typeof LABELS)[number];
 
 /** Bump when the generator's output changes. */
-export const GENERATOR_VERSION = 'synth-0.2.0';
+export const GENERATOR_VERSION = 'synth-0.3.0';
 
 export const AUGMENTATIONS = [
-  'scene: scan (tight, ±3°) | photo on background (flat/gradient/wood/Debian photo, shear ±0.18, rotation ±25° or 90/180°, drop shadow) | partial crop 55-85%',
-  'colour: brightness -25..+20%, saturation -40..+30%, hue ±12°, gamma 1-2.4 (30%)',
-  'blur σ 0.4-1.8 (35%) or sharpen',
-  'noise σ 2-12 + colour cast (50%)',
-  'resize long side 380-1100 px',
-  'encode: JPEG q35-95 (80%) or PNG',
+  'mix: passport/id_card/ssn_card/payment_card = rendered documents in scenes; screenshot = Debian doc screenshots 25% | a non-sensitive document open in a viewer/chat app 15% | rendered UI 60%; other = Debian photo/art/plot/drawing 28% (15% of those printed and photographed) | Debian cut-out object placed like a document 8% | Debian playing cards (single or fanned) 10% | rendered negatives 54% (card-shaped always placed like documents; paper 75% placed; flat/digital 25% placed)',
+  "documents: SVG rendered at the scene's pixel size; photo slots (card art, wallpapers, thumbnails, memes, newspapers, slides) filled with Debian photos",
+  'look (sensitive documents and card-shaped/paper negatives alike): scan 20% (light bed, ±3°, lid edge 15%) | small on an A4 scan page 8% | phone photo 54% | zoomed crop 10% | viewer app 8% (sensitive only; for negatives that mass goes to phone photo — their viewer equivalent is the screenshot class)',
+  'phone photo: canvas 4:3/3:4/16:9/9:16/1:1/free; homography warp (rotation ±25° or 90/180° 10%, perspective tilt ±22%, corner jitter ≤6%, runs off the frame 12%); background Debian photo/art (out of focus) 50% or synthetic flat/gradient/wood/cloth/stone; clutter objects beside 25%; soft shadow 70%; light gradient + vignette 50% + specular glare 35%; thumb over an edge 22%; object over a corner ~8%',
+  'viewer: phone photo viewer / phone chat bubble / desktop image viewer / PDF viewer, the document flat or as a photo',
+  'colour (one 3×3 matrix): brightness -25..+20%, saturation -40..+30%, hue ±12°; gamma 0.7-1.4 (30%); screenshots and viewer looks at 0.4 strength',
+  'blur σ 0.4-1.8 (35%) or sharpen (20%); camera looks: motion blur 5-9 px (12%), resolution loss to 0.35-0.7 (12%)',
+  'noise σ 2-12 (table-driven gaussian, mono or colour) + colour cast ±10 (50%)',
+  'output long side 320-896 px (screenshots 448-1152); scenes composed at ≤768 px (≤896 for screens), then scaled',
+  'encode: JPEG q35-95 (80%) or PNG; camera looks re-compressed from JPEG q25-60 first (15%)',
 ];
 
 export interface Sources {
-  photos: RealImage[]; // Debian role=other
+  photos: RealImage[]; // Debian role=other (photos, art, diagrams, drawings)
   screenshots: RealImage[]; // Debian role=screenshot
   packages: { name: string; version: string; role: string }[];
+  objects?: RealImage[]; // Debian role=object (cut-outs)
+  cards?: RealImage[]; // Debian role=cards (single playing cards)
 }
 
 export function loadSources(): Sources {
   const idx = loadDebianIndex();
-  if (!idx) return { photos: [], screenshots: [], packages: [] };
-  const pick = (role: IndexEntry['role']): RealImage[] => idx.files.filter((f) => f.role === role).map((f) => ({ file: f.file, sha256: f.sha256, package: f.package }));
-  return { photos: pick('other'), screenshots: pick('screenshot'), packages: idx.packages };
+  if (!idx) return { photos: [], screenshots: [], packages: [], objects: [], cards: [] };
+  const pick = (role: IndexEntry['role']): RealImage[] =>
+    idx.files.filter((f) => f.role === role).map((f) => ({ file: f.file, sha256: f.sha256, package: f.package, ...(f.small ? { small: f.small } : {}), ...(f.kind ? { kind: f.kind } : {}) }));
+  return { photos: pick('other'), screenshots: pick('screenshot'), packages: idx.packages, objects: pick('object'), cards: pick('cards') };
+}
+
+/** Photos and artwork usable as scene backgrounds and in photo slots (not plots, maps or line drawings). */
+function backgroundPool(sources: Sources): RealImage[] {
+  return sources.photos.filter((p) => p.kind === undefined || p.kind === 'photo' || p.kind === 'art');
+}
+
+function sceneSources(sources: Sources): SceneSources {
+  return { backgrounds: backgroundPool(sources), objects: sources.objects ?? [] };
 }
 
 export interface Sample extends Encoded {
@@ -49,79 +67,192 @@ export interface Sample extends Encoded {
   kind: string;
 }
 
-async function documentSample(rng: Rng, svg: string, sources: Sources): Promise<Buffer> {
-  const raster = await rasterise(svg);
-  return placeDocument(rng, raster, sources.photos);
+function roundedMask(w: number, h: number, r: number): Buffer {
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" rx="${r.toFixed(1)}" fill="#fff"/></svg>`);
+}
+
+/** Rasterise a rendered document so its long side is about `targetLong` px, filling photo slots and drawing the overlay. */
+export async function renderToRaster(rng: Rng, r: Rendered, targetLong: number, photos: readonly RealImage[]): Promise<Img> {
+  const scale = Math.max(0.15, Math.min(1.6, targetLong / Math.max(r.width, r.height)));
+  let img: Img = await rasterise(r.svg, scale);
+  const W = img.width;
+  const H = img.height;
+  if (r.slots?.length && photos.length) {
+    const under: OverlayOptions[] = [];
+    const over: OverlayOptions[] = [];
+    for (const s of r.slots) {
+      const x = Math.max(0, Math.round(s.x * scale));
+      const y = Math.max(0, Math.round(s.y * scale));
+      const w = Math.min(W - x, Math.round(s.w * scale));
+      const h = Math.min(H - y, Math.round(s.h * scale));
+      if (w < 4 || h < 4) continue;
+      let ph = await randomCropResize(rng, await loadSmall(pickBalanced(rng, photos)), w, h, 0.45);
+      if (s.r) ph = await sharp(ph).ensureAlpha().composite([{ input: roundedMask(w, h, s.r * scale), blend: 'dest-in' }]).png({ compressionLevel: 0 }).toBuffer();
+      (s.under ? under : over).push({ input: ph, left: x, top: y });
+    }
+    if (under.length) img = await toRaw(sharp({ create: { width: W, height: H, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).composite([...under, overlay(img, 0, 0)]));
+    if (over.length) img = await toRaw(toSharp(img).composite(over));
+  }
+  if (r.overlay) {
+    const ov = await rasterise(svgDoc(r.width, r.height, r.overlay).svg, scale);
+    const fitted = ov.width === W && ov.height === H ? ov : await toRaw(toSharp(ov).resize(W, H, { fit: 'fill' }));
+    img = await toRaw(toSharp(img).composite([overlay(fitted, 0, 0)]));
+  }
+  return img;
+}
+
+/** Scenes are composed at most this big; finish() scales to the output size (the model sees 224 px anyway). */
+const WORK_SIDE = 768;
+
+/** A rendered document in a scene, finished. */
+async function documentSample(rng: Rng, r: Rendered, sources: Sources, allowViewer: boolean, look?: Look): Promise<{ enc: Encoded; look: Look }> {
+  const side = rng.int(320, 896);
+  const work = Math.min(side, WORK_SIDE);
+  const lk = look ?? pickLook(rng, allowViewer);
+  const raster = await renderToRaster(rng, r, docTarget(rng, lk, work), backgroundPool(sources));
+  const img = await placeDocument(rng, raster, sceneSources(sources), { look: lk, side: work });
+  const screen = lk === 'viewer';
+  return { enc: await finish(rng, img, { side, strength: screen ? 0.4 : 1, camera: !screen }), look: lk };
+}
+
+/** A raster (object, playing cards) placed like a document. */
+async function rasterSample(rng: Rng, raster: Buffer, sources: Sources): Promise<{ enc: Encoded; look: Look }> {
+  const side = rng.int(320, 896);
+  const work = Math.min(side, WORK_SIDE);
+  const lk = pickLook(rng, false);
+  const meta = await sharp(raster).metadata();
+  const long = Math.max(meta.width ?? 1, meta.height ?? 1);
+  const target = docTarget(rng, lk, work);
+  const scaled = Math.abs(target / long - 1) > 0.1 ? await sharp(raster).resize(Math.max(8, Math.round(((meta.width ?? 1) * target) / long)), Math.max(8, Math.round(((meta.height ?? 1) * target) / long)), { fit: 'fill' }).png({ compressionLevel: 0 }).toBuffer() : raster;
+  const img = await placeDocument(rng, scaled, sceneSources(sources), { look: lk, side: work });
+  return { enc: await finish(rng, img, { side, camera: true }), look: lk };
+}
+
+/** One playing card, or a fanned hand of 2-5, from the Debian decks (one deck per hand). */
+async function playingCards(rng: Rng, cards: readonly RealImage[]): Promise<Buffer> {
+  const deck = pickBalanced(rng, cards);
+  const deckName = deck.file.split('/').slice(-2, -1)[0];
+  const same = cards.filter((c) => c.package === deck.package && c.file.split('/').slice(-2, -1)[0] === deckName);
+  const n = rng.bool(0.55) ? 1 : rng.int(2, 5);
+  const ch = 420;
+  const imgs: Buffer[] = [];
+  for (let i = 0; i < n; i++) imgs.push(await sharp(await loadSmall(i === 0 ? deck : rng.pick(same))).resize(ch, ch, { fit: 'inside' }).ensureAlpha().png({ compressionLevel: 0 }).toBuffer());
+  if (n === 1) return imgs[0]!;
+  const cw = Math.round(ch * 0.7);
+  const W = Math.round(cw * (1.4 + 0.35 * (n - 1)));
+  const H = Math.round(ch * 1.5);
+  const spread = rng.float(6, 16);
+  const layers: OverlayOptions[] = [];
+  for (let i = 0; i < n; i++) {
+    const ang = (i - (n - 1) / 2) * spread;
+    const { data, info } = await sharp(imgs[i]!).rotate(ang, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
+    const cx = W / 2 + (i - (n - 1) / 2) * cw * 0.33;
+    const cy = H / 2 + Math.abs(i - (n - 1) / 2) * ch * 0.04;
+    const left = Math.max(0, Math.min(W - info.width, Math.round(cx - info.width / 2)));
+    const top = Math.max(0, Math.min(H - info.height, Math.round(cy - info.height / 2)));
+    layers.push({ input: data, left, top });
+  }
+  return sharp({ create: { width: W, height: H, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).composite(layers).png({ compressionLevel: 0 }).toBuffer();
+}
+
+async function flatSample(rng: Rng, r: Rendered, sources: Sources, maxSide: [number, number], strength: number): Promise<Encoded> {
+  const side = rng.int(maxSide[0], maxSide[1]);
+  const raster = await renderToRaster(rng, r, Math.min(side, 896), backgroundPool(sources));
+  return finish(rng, raster, { side, strength });
 }
 
 export async function generateSample(label: Label, index: number, seed: number, sources: Sources): Promise<Sample> {
   const rng = new Rng(`${seed}:${label}:${index}`);
-  let img: Buffer;
+  const opts: RenderOpts = { photos: backgroundPool(sources).length > 0 };
+  let enc: Encoded;
   let kind: string = label;
-  let strength = 1;
   switch (label) {
     case 'passport':
-      img = await documentSample(rng, renderPassport(rng).svg, sources);
-      break;
     case 'id_card':
-      img = await documentSample(rng, renderIdCard(rng).svg, sources);
-      break;
     case 'ssn_card':
-      img = await documentSample(rng, renderSsnCard(rng).svg, sources);
+    case 'payment_card': {
+      const r = label === 'passport' ? renderPassport(rng) : label === 'id_card' ? renderIdCard(rng) : label === 'ssn_card' ? renderSsnCard(rng) : renderPaymentCard(rng, opts);
+      const s = await documentSample(rng, r, sources, true);
+      enc = s.enc;
+      kind = `${label}:${s.look}`;
       break;
-    case 'payment_card':
-      img = await documentSample(rng, renderPaymentCard(rng).svg, sources);
-      break;
+    }
     case 'screenshot': {
-      strength = 0.4;
-      if (sources.screenshots.length > 0 && rng.bool(0.3)) {
-        const real = rng.pick(sources.screenshots);
+      const x = rng.next();
+      if (sources.screenshots.length > 0 && x < 0.25) {
+        const real = pickBalanced(rng, sources.screenshots);
         kind = 'screenshot:debian';
-        img = await loadSmall(real);
+        let img = await loadSmall(real);
         if (rng.bool(0.3)) {
           const m = await sharp(img).metadata();
           img = await randomCropResize(rng, img, m.width ?? 800, m.height ?? 600, 0.7);
         }
+        enc = await finish(rng, img, { strength: 0.4, maxSide: [448, 1152] });
+      } else if (x < 0.4) {
+        // a non-sensitive document open in a viewer / chat app
+        const [name, o] = pickOther(rng, rng.bool(0.4) ? 'card' : 'paper');
+        kind = `screenshot:viewer:${name}`;
+        const side = rng.int(448, 1152);
+        const work = Math.min(side, 896);
+        const raster = await renderToRaster(rng, o.fn(rng, opts), work * 0.7, backgroundPool(sources));
+        enc = await finish(rng, await viewerScene(rng, raster, sceneSources(sources), work), { side, strength: 0.4 });
       } else {
-        img = await rasterise(renderScreenshot(rng).svg);
-        if (sources.photos.length > 0 && rng.bool(0.35)) {
-          // image content inside the UI (web page hero image, photo viewer, map, video)
-          kind = 'screenshot:with-photo';
-          const m = await sharp(img).metadata();
-          const W = m.width ?? 1280;
-          const H = m.height ?? 800;
-          const pw = Math.round(W * rng.float(0.25, 0.7));
-          const ph = Math.round(H * rng.float(0.2, 0.6));
-          const photo = await randomCropResize(rng, await loadSmall(pickBalanced(rng, sources.photos)), pw, ph, 0.5);
-          img = await sharp(img).composite([{ input: photo, left: rng.int(0, W - pw), top: rng.int(Math.round(H * 0.08), H - ph) }]).png({ compressionLevel: 1 }).toBuffer();
-        }
+        kind = 'screenshot:rendered';
+        enc = await flatSample(rng, renderScreenshot(rng, opts), sources, [448, 1152], 0.4);
       }
       break;
     }
     default: {
-      const objects = sources.photos.filter((p) => p.package === 'tuxpaint-stamps-default');
-      if (objects.length > 0 && rng.bool(0.2)) {
-        // an object photo placed in the same kind of scene as the documents (hard negative)
-        kind = 'other:object-scene';
-        const obj = await sharp(rng.pick(objects).file).resize(900, 900, { fit: 'inside' }).png({ compressionLevel: 1 }).toBuffer();
-        img = await placeDocument(rng, obj, sources.photos);
-      } else if (sources.photos.length > 0 && rng.bool(0.5)) {
+      const x = rng.next();
+      const cards = sources.cards ?? [];
+      const objects = sources.objects ?? [];
+      if (sources.photos.length > 0 && x < 0.28) {
         const real = pickBalanced(rng, sources.photos);
-        kind = 'other:debian';
+        kind = `other:debian:${real.kind ?? 'image'}`;
         const small = await loadSmall(real);
-        const m = await sharp(small).metadata();
-        const w = m.width ?? 800;
-        const h = m.height ?? 600;
-        img = await randomCropResize(rng, small, Math.max(64, Math.round(w * rng.float(0.5, 1))), Math.max(64, Math.round(h * rng.float(0.5, 1))), 0.4);
-        if (rng.bool(0.5)) img = await sharp(img).flop().png({ compressionLevel: 1 }).toBuffer();
+        if (rng.bool(0.15)) {
+          // a printed photo / poster, photographed
+          enc = (await rasterSample(rng, small, sources)).enc;
+          kind += ':print';
+        } else {
+          const m = await sharp(small).metadata();
+          const w = m.width ?? 800;
+          const h = m.height ?? 600;
+          let img = await randomCropResize(rng, small, Math.max(64, Math.round(w * rng.float(0.5, 1))), Math.max(64, Math.round(h * rng.float(0.5, 1))), 0.4);
+          if (rng.bool(0.5)) img = await sharp(img).flop().png({ compressionLevel: 0 }).toBuffer();
+          enc = await finish(rng, img, { camera: true, maxSide: [320, 896] });
+        }
+      } else if (objects.length > 0 && x >= 0.28 && x < 0.36) {
+        // an object photo placed in the same kind of scene as the documents
+        const obj = await sharp(await loadSmall(pickBalanced(rng, objects))).resize(900, 900, { fit: 'inside' }).ensureAlpha().png({ compressionLevel: 0 }).toBuffer();
+        const s = await rasterSample(rng, obj, sources);
+        enc = s.enc;
+        kind = `other:object:${s.look}`;
+      } else if (x >= 0.36 && x < 0.46) {
+        // playing cards (hard negative for payment cards)
+        if (cards.length > 0) {
+          const s = await rasterSample(rng, await playingCards(rng, cards), sources);
+          enc = s.enc;
+          kind = `other:cards:${s.look}`;
+        } else {
+          const s = await documentSample(rng, OTHER_RENDERERS.playingCard!.fn(rng, opts), sources, false);
+          enc = s.enc;
+          kind = `other:playingCard:${s.look}`;
+        }
       } else {
-        const r = renderOther(rng);
-        kind = 'other:rendered';
-        const raster = await rasterise(r.svg);
-        img = rng.bool(0.5) ? await placeDocument(rng, raster, sources.photos) : raster;
+        const [name, o] = pickOther(rng);
+        const r = o.fn(rng, opts);
+        const placed = o.placement === 'card' || (o.placement === 'paper' ? rng.bool(0.75) : rng.bool(0.25));
+        if (placed) {
+          const s = await documentSample(rng, r, sources, false);
+          enc = s.enc;
+          kind = `other:${name}:${s.look}`;
+        } else {
+          enc = await flatSample(rng, r, sources, [320, 896], 1);
+          kind = `other:${name}:flat`;
+        }
       }
     }
   }
-  const enc = await finish(rng, img, { strength, maxSide: label === 'screenshot' ? [500, 1400] : [380, 1100] });
   return { ...enc, label, index, kind };
 }
