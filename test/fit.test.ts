@@ -68,7 +68,7 @@ test('splitByImage is stratified, seeded and never splits an image', () => {
   assert.ok(s1.hold.every((x) => !keys.has(x.key)));
 });
 
-test('fitHead: two views per image, calibrated head, hold-out accuracy on a separable problem', () => {
+test('fitHead: two views per image, calibrated head, hold-out accuracy on a separable problem', async () => {
   const rng = new Rng('fit');
   const labels = ['x', 'y', 'z'];
   const D = 24;
@@ -80,7 +80,7 @@ test('fitHead: two views per image, calibrated head, hold-out accuracy on a sepa
       views: [0, 1].map(() => Float32Array.from({ length: D }, (_, j) => 10 + 5 * (means[k]![j]! + rng.normal(0, 1)))),
     })),
   );
-  const r = fitHead(images, labels, { seed: 1, epochs: 80, lr: 0.01, l2: 1e-3, holdoutFraction: 0.2 });
+  const r = await fitHead(images, labels, { seed: 1, epochs: 80, lr: 0.01, l2: 1e-3, holdoutFraction: 0.2 });
   assert.equal(r.holdoutCount, 36);
   assert.equal(r.trainCount, 144);
   assert.equal(r.head.W.length, 3);
@@ -89,7 +89,7 @@ test('fitHead: two views per image, calibrated head, hold-out accuracy on a sepa
   assert.ok(r.temperature > 0);
   assert.ok(r.nll.calibrated <= r.nll.raw + 1e-9);
   for (const l of labels) assert.ok(r.thresholds[l]! >= 0.35 && r.thresholds[l]! <= 0.9);
-  assert.throws(() => fitHead([{ label: 'nope', key: 'k', views: [new Float32Array(D)] }], labels, { seed: 1, epochs: 1, lr: 0.01, l2: 0, holdoutFraction: 0.2 }), /not one of/);
+  await assert.rejects(fitHead([{ label: 'nope', key: 'k', views: [new Float32Array(D)] }], labels, { seed: 1, epochs: 1, lr: 0.01, l2: 0, holdoutFraction: 0.2 }), /not one of/);
 });
 
 test('decodeForModel stacks views in order; a -mirror view is its view flipped', async () => {

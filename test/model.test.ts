@@ -28,14 +28,14 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function rgb(img: ReturnType<typeof sharp>): Promise<Uint8Array> {
-  const { data, info } = await img.resize(SIZE, SIZE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+async function rgb(img: ReturnType<typeof sharp>, size = SIZE): Promise<Uint8Array> {
+  const { data, info } = await img.resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   assert.equal(info.channels, 3);
   return new Uint8Array(data);
 }
 
 /** A few real-ish images: a colour gradient, a rendered text "document", gaussian noise. */
-async function sampleImages(): Promise<Uint8Array[]> {
+async function sampleImages(size = SIZE): Promise<Uint8Array[]> {
   const w = 320;
   const h = 200;
   const grad = Buffer.alloc(w * h * 3);
@@ -56,9 +56,9 @@ async function sampleImages(): Promise<Uint8Array[]> {
      </svg>`,
   );
   return Promise.all([
-    rgb(sharp(grad, { raw: { width: w, height: h, channels: 3 } })),
-    rgb(sharp(svg)),
-    rgb(sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })),
+    rgb(sharp(grad, { raw: { width: w, height: h, channels: 3 } }), size),
+    rgb(sharp(svg), size),
+    rgb(sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } }), size),
   ]);
 }
 
@@ -136,10 +136,11 @@ test('ONNX backbone matches tfjs (nsfwjs layers model) at flatten_1', async () =
   assert.ok(maxAbsDiff(feats[0]!, feats[1]!) > 0.01);
 });
 
-test('backbone taps: pooled earlier layers match tfjs and follow the 1280 final features', async () => {
+test('backbone taps: average- and max-pooled earlier layers match tfjs and follow the 1280 final features', async () => {
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
-  const taps = ['block_16_project_BN', 'block_13_expand_relu'];
+  const taps = ['block_16_project_BN', 'block_13_expand_relu', 'out_relu@max', 'block_13_expand_relu@max'];
+  const layerOf = (t: string) => t.split('@')[0]!;
   const { json, weightData } = await loadNsfwjsMobileNetV2();
   const weightBuf = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer;
   const full = await tf.loadLayersModel(
@@ -150,7 +151,8 @@ test('backbone taps: pooled earlier layers match tfjs and follow the 1280 final 
     }),
   );
   type SymT = ReturnType<typeof tf.input>;
-  const outs = [BACKBONE_CUT, ...taps].map((l) => full.getLayer(l).output as SymT);
+  const layers = [BACKBONE_CUT, ...new Set(taps.map(layerOf))];
+  const outs = layers.map((l) => full.getLayer(l).output as SymT);
   const multi = tf.model({ inputs: full.inputs, outputs: outs });
   const imgs = await sampleImages();
   const n = imgs.length;
@@ -158,16 +160,16 @@ test('backbone taps: pooled earlier layers match tfjs and follow the 1280 final 
   imgs.forEach((img, i) => {
     for (let k = 0; k < img.length; k++) x[i * img.length + k] = img[k]! / 255;
   });
-  // expected: [final 1280 | mean over H,W of each tap], per image
+  // expected: [final 1280 | mean (or max) over H,W of each tap], per image
   const expected = tf.tidy(() => {
     const ys = multi.predict(tf.tensor4d(x, [n, SIZE, SIZE, 3])) as ReturnType<typeof tf.tensor>[];
-    const parts = [ys[0]!, ...ys.slice(1).map((t) => t.mean([1, 2]))];
+    const parts = [ys[0]!, ...taps.map((t) => { const y = ys[layers.indexOf(layerOf(t))]!; return t.endsWith('@max') ? y.max([1, 2]) : y.mean([1, 2]); })];
     return tf.concat(parts as ReturnType<typeof tf.tensor2d>[], 1).arraySync() as number[][];
   });
   full.dispose();
   const bb = await ensureBackbone({ dir: backboneDir, taps });
-  assert.equal(bb.dim, 1280 + 320 + 576);
-  assert.match(path.basename(bb.path), /^mobilenet_v2\+block_16_project_BN\+block_13_expand_relu\.onnx$/);
+  assert.equal(bb.dim, 1280 + 320 + 576 + 1280 + 576);
+  assert.match(path.basename(bb.path), /^mobilenet_v2\+block_16_project_BN\+block_13_expand_relu\+out_relu@max\+block_13_expand_relu@max\.onnx$/);
   const plain = await ensureBackbone({ dir: backboneDir });
   assert.notEqual(bb.sha256, plain.sha256);
   const emb = await loadBackboneOnly({ backboneDir, taps });
@@ -180,6 +182,40 @@ test('backbone taps: pooled earlier layers match tfjs and follow the 1280 final 
   });
   console.log(`tap parity: max|onnx-tfjs| ${d.toExponential(2)}`);
   assert.ok(d < 1e-4, `tap parity ${d}`);
+});
+
+test('the backbone at another input size (192 px) matches tfjs running the same network at 192', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  const S = 192;
+  const { json, weightData } = await loadNsfwjsMobileNetV2();
+  // the same Keras model with a 192 px input and its final 7×7 average pool as a 6×6 one (= global at 192)
+  const topo = JSON.parse(JSON.stringify(json.modelTopology)) as { model_config?: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }; config?: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+  for (const l of (topo.model_config ?? topo).config!.layers) {
+    if (l.class_name === 'InputLayer') l.config[l.config.batch_input_shape ? 'batch_input_shape' : 'batchInputShape'] = [null, S, S, 3];
+    if (l.class_name === 'AveragePooling2D') l.config.pool_size = l.config.strides = [S / 32, S / 32];
+  }
+  const weightBuf = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer;
+  const full = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topo as unknown as object, weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as unknown as TfWeightsManifestEntry[], weightData: weightBuf }));
+  const cut = tf.model({ inputs: full.inputs, outputs: full.getLayer(BACKBONE_CUT).output as ReturnType<typeof tf.input> });
+  const imgs = await sampleImages(S);
+  const x = new Float32Array(imgs.length * S * S * 3);
+  imgs.forEach((img, i) => img.forEach((v, k) => (x[i * img.length + k] = v / 255)));
+  const expected = tf.tidy(() => (cut.predict(tf.tensor4d(x, [imgs.length, S, S, 3])) as ReturnType<typeof tf.tensor>).dataSync()) as Float32Array;
+  full.dispose();
+  const bb = await ensureBackbone({ dir: backboneDir, size: S });
+  assert.equal(path.basename(bb.path), 'mobilenet_v2@192.onnx');
+  assert.notEqual(bb.sha256, (await ensureBackbone({ dir: backboneDir })).sha256);
+  const emb = await loadBackboneOnly({ backboneDir, size: S });
+  assert.equal(emb.size, S);
+  const feats = await emb.embed(imgs);
+  await emb.close();
+  const flat = new Float32Array(expected.length);
+  feats.forEach((f, i) => flat.set(f, i * BACKBONE_DIM));
+  const d = maxAbsDiff(flat, expected);
+  console.log(`192 px parity: max|onnx-tfjs| ${d.toExponential(2)}`);
+  assert.ok(d < 1e-4, `192 px parity ${d}`);
+  await assert.rejects(ensureBackbone({ dir: backboneDir, size: 200 }), /multiple of 32/);
 });
 
 test('classifier with a dev head: 6 scores summing to 1, batch-invariant', async () => {

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { FORBIDDEN_PACKAGES, PACKAGES, assertAllowed, buildIndex, cutCards, isForbidden, type PackageSpec } from '../src/training/fetch-debian.js';
-import { homography } from '../src/training/synth/augment.js';
+import { homography, personPhoto } from '../src/training/synth/augment.js';
 import { luhnValid, mrzCheckDigit, ssnValid } from '../src/training/synth/checks.js';
-import { GENERATOR_VERSION, LABELS, generateSample, loadSources, type Sources } from '../src/training/synth/index.js';
+import { GENERATOR_VERSION, LABELS, generateSample, loadSources, twoSided, type Sources } from '../src/training/synth/index.js';
 import { randomPerson } from '../src/training/synth/people.js';
 import { Rng } from '../src/training/synth/prng.js';
 import { idCardMrz, renderIdCard } from '../src/training/synth/renderers/idcard.js';
@@ -48,8 +48,51 @@ function assertTd1(l1: string, l2: string, l3: string): void {
   assert.equal(mrzCheckDigit(l1.slice(5, 30) + l2.slice(0, 7) + l2.slice(8, 15) + l2.slice(18, 29)), Number(l2[29]), `composite check digit: ${l2}`);
 }
 
-test('generator version is bumped for the 0.3 engine', () => {
-  assert.equal(GENERATOR_VERSION, 'synth-0.3.0');
+test('generator version is bumped for the 0.4 engine', () => {
+  assert.equal(GENERATOR_VERSION, 'synth-0.4.0');
+});
+
+test('both sides of a card on one page: sizes add up, person slots move with their card', () => {
+  const rng = new Rng('two');
+  const person = randomPerson(rng);
+  let withSlots = 0;
+  for (let i = 0; i < 20; i++) {
+    const front = renderIdCard(new Rng(`f${i}`), { side: 'front', person, kind: 'national' });
+    const back = renderIdCard(new Rng(`b${i}`), { side: 'back', person, kind: 'national' });
+    const page = twoSided(new Rng(`p${i}`), front, back);
+    const stacked = page.height >= front.height + back.height;
+    assert.ok(stacked || page.width >= front.width + back.width, `page ${i}: ${page.width}x${page.height}`);
+    // the surname printed on the front and the back's MRZ belong to one person
+    assert.ok(svgTexts(page.svg).some((t) => t === person.surname));
+    assert.equal((page.svg.match(/<svg /g) ?? []).length, 3, 'page + two nested cards');
+    for (const sl of page.slots ?? []) {
+      assert.ok(sl.x >= 0 && sl.y >= 0 && sl.x + sl.w <= page.width + 0.5 && sl.y + sl.h <= page.height + 0.5, `slot outside the page: ${JSON.stringify(sl)}`);
+      if (sl.person) withSlots++;
+    }
+  }
+  assert.ok(withSlots > 3, `only ${withSlots} portrait slots on 20 fronts`);
+});
+
+test('a person photo fills its box at the slot size, with the ghost-image opacity as alpha', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'casb-person-'));
+  try {
+    // a figure: opaque head circle on top of a body, transparent elsewhere
+    const fig = path.join(dir, 'fig.png');
+    await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="300"><circle cx="100" cy="60" r="45" fill="#c96"/><rect x="40" y="110" width="120" height="190" fill="#336"/></svg>')).png().toFile(fig);
+    const people = [{ file: fig, sha256: 'x'.repeat(64), package: 'test', kind: 'person' as const }];
+    for (const [opacity, grey] of [[1, false], [0.4, true]] as const) {
+      const png = await personPhoto(new Rng(`pp${opacity}`), people, 90, 115, grey, opacity);
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      assert.equal(info.width, 90);
+      assert.equal(info.height, 115);
+      assert.equal(info.channels, 4);
+      const alpha = data[3]!;
+      assert.equal(alpha, Math.round(255 * opacity));
+      if (grey) for (let k = 0; k < data.length; k += 4 * 37) assert.ok(Math.abs(data[k]! - data[k + 1]!) <= 2 && Math.abs(data[k + 1]! - data[k + 2]!) <= 2, 'grey photo has colour');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('same seed + label + index gives identical bytes; another index or seed does not', async () => {

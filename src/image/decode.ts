@@ -9,6 +9,7 @@
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { ItemError } from '../util/errors.js';
+import { cutView } from './views.js';
 
 /** Refuse images above this many pixels (width × height) before decoding. 100 MP covers any camera. */
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
@@ -44,8 +45,6 @@ export function splitViews(rgb: Uint8Array, size: number): Uint8Array[] {
   return out;
 }
 
-/** Longest side the normalised image is shrunk to before multi-view resizing (keeps crops sharp, memory small). */
-const VIEW_BASE_SIDE = 640;
 
 export const DEFAULT_INPUT: ModelInputSpec = { size: 224, fit: 'fill' };
 
@@ -92,7 +91,7 @@ export async function decodeForModel(
   }
   const oriented = (meta.orientation ?? 1) >= 5 ? { width: h, height: w } : { width: w, height: h };
   try {
-    const rgb = spec.views ? await multiView(normalised(input, pixelLimit), spec.size, spec.views) : await oneView(normalised(input, pixelLimit), spec.size, spec.fit);
+    const rgb = spec.views ? await multiView(normalised(input, pixelLimit), spec.size, spec.views, oriented) : await oneView(normalised(input, pixelLimit), spec.size, spec.fit);
     return { ...oriented, format: meta.format ?? 'unknown', rgb };
   } catch (err) {
     if (err instanceof ItemError) throw err;
@@ -113,16 +112,24 @@ async function oneView(img: Sharp, size: number, view: View): Promise<Uint8Array
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
 
-/** Decode once (shrunk to VIEW_BASE_SIDE), then cut every view from that raw buffer. */
-async function multiView(img: Sharp, size: number, views: readonly View[]): Promise<Uint8Array> {
+/** Longest side of the shared copy (as a multiple of the model size): a 1:40 panorama must not become huge. */
+const MAX_BASE_ASPECT = 8;
+
+/**
+ * Decode once into a small copy whose short side is the model size (the long side capped at 8×
+ * that), then cut every view from it in JS (views.ts): `cover` is then a plain crop and `fill` a
+ * one-axis resample, so a second view costs about a millisecond instead of a second libvips pipeline.
+ */
+async function multiView(img: Sharp, size: number, views: readonly View[], dims: { width: number; height: number }): Promise<Uint8Array> {
+  const elongated = Math.max(dims.width, dims.height) > MAX_BASE_ASPECT * Math.min(dims.width, dims.height);
   const { data, info } = await img
-    .resize(VIEW_BASE_SIDE, VIEW_BASE_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
+    .resize(elongated ? size * MAX_BASE_ASPECT : size, elongated ? size * MAX_BASE_ASPECT : size, { fit: elongated ? 'inside' : 'outside', kernel: 'linear' })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new ItemError('corrupt', `decoder produced ${info.channels} channels, expected 3`);
-  const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
+  const base = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   const per = size * size * 3;
   const out = new Uint8Array(per * views.length);
-  for (let i = 0; i < views.length; i++) out.set(await oneView(sharp(data, raw), size, views[i]!), i * per);
+  views.forEach((v, i) => out.set(cutView(base, size, v), i * per));
   return out;
 }

@@ -16,7 +16,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONVERTER_VERSION, convertLayersModel, type TfjsLayersModelJson } from './onnx-convert.js';
+import { CONVERTER_VERSION, convertLayersModel, parseTap, type TfjsLayersModelJson } from './onnx-convert.js';
 
 /** Repository root, from this module's location (src/model/ → ../../). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,19 +37,37 @@ export const TAP_CHANNELS: Readonly<Record<string, number>> = {
   block_12_add: 96,
   block_6_expand_relu: 192,
   block_5_add: 32,
+  out_relu: 1280,
 };
+
+/** Is `spec` a known tap (a TAP_CHANNELS layer, optionally with a pooling suffix)? */
+export function isKnownTap(spec: string): boolean {
+  try {
+    return parseTap(spec).layer in TAP_CHANNELS;
+  } catch {
+    return false;
+  }
+}
 
 /** Feature size for a tap set: 1280 plus each tap's channels. */
 export function featureDim(taps: readonly string[] = []): number {
   return taps.reduce((d, t) => {
-    const c = TAP_CHANNELS[t];
-    if (c === undefined) throw new Error(`unknown backbone tap '${t}' (known: ${Object.keys(TAP_CHANNELS).join(', ')})`);
+    const c = TAP_CHANNELS[parseTap(t).layer];
+    if (c === undefined) throw new Error(`unknown backbone tap '${t}' (known: ${Object.keys(TAP_CHANNELS).join(', ')}, each optionally @max)`);
     return d + c;
   }, BACKBONE_DIM);
 }
 
-export function backboneFileName(taps: readonly string[] = []): string {
-  return taps.length === 0 ? BACKBONE_FILE : BACKBONE_FILE.replace(/\.onnx$/, `+${taps.join('+')}.onnx`);
+/** `mobilenet_v2[@<size>][+<tap>…].onnx`: one file per input size and tap set, so models built on different ones sit side by side. */
+export function backboneFileName(taps: readonly string[] = [], size = BACKBONE_SIZE): string {
+  const sized = size === BACKBONE_SIZE ? BACKBONE_FILE : BACKBONE_FILE.replace(/\.onnx$/, `@${size}.onnx`);
+  return taps.length === 0 ? sized : sized.replace(/\.onnx$/, `+${taps.join('+')}.onnx`);
+}
+
+/** Input sizes the backbone may run at: MobileNetV2 halves the map five times, so a multiple of 32. */
+export function checkInputSize(size: number): number {
+  if (!Number.isInteger(size) || size < 96 || size > 448 || size % 32 !== 0) throw new Error(`backbone input size ${size}: expected a multiple of 32 from 96 to 448`);
+  return size;
 }
 
 export interface BackboneInfo {
@@ -59,6 +77,8 @@ export interface BackboneInfo {
   source: string;
   taps: string[];
   dim: number;
+  /** Square input side in pixels. */
+  size: number;
 }
 
 /** Version of the installed nsfwjs package (its exports map hides package.json, so walk up from its entry). */
@@ -102,16 +122,17 @@ export async function loadNsfwjsMobileNetV2(): Promise<{ json: TfjsLayersModelJs
 }
 
 /** Convert the nsfwjs MobileNetV2 into the backbone ONNX bytes (deterministic). */
-export async function buildBackboneBytes(taps: readonly string[] = []): Promise<{ bytes: Uint8Array; source: string }> {
+export async function buildBackboneBytes(taps: readonly string[] = [], size = BACKBONE_SIZE): Promise<{ bytes: Uint8Array; source: string }> {
   const source = backboneSource();
   const { json, weightData } = await loadNsfwjsMobileNetV2();
-  const metadata: Record<string, string> = { source, layer: BACKBONE_LAYER, input: 'NHWC float32 x/255, 224x224 RGB' };
+  const metadata: Record<string, string> = { source, layer: BACKBONE_LAYER, input: `NHWC float32 x/255, ${size}x${size} RGB` };
   if (taps.length) metadata.taps = taps.join(',');
   const { bytes, outputDim } = convertLayersModel(json, weightData, {
     outputLayer: BACKBONE_CUT,
     taps: [...taps],
     inputName: BACKBONE_INPUT,
     outputName: BACKBONE_OUTPUT,
+    ...(size !== BACKBONE_SIZE ? { inputSize: checkInputSize(size) } : {}),
     producerVersion: String(CONVERTER_VERSION),
     metadata,
   });
@@ -141,11 +162,12 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
  * converter version; (re)build it otherwise. A sidecar `mobilenet_v2.json` records source,
  * converter version and sha256; the file's bytes are re-hashed each call.
  */
-export async function ensureBackbone(opts: { dir?: string; force?: boolean; taps?: readonly string[] } = {}): Promise<BackboneInfo> {
+export async function ensureBackbone(opts: { dir?: string; force?: boolean; taps?: readonly string[]; size?: number } = {}): Promise<BackboneInfo> {
   const dir = opts.dir ?? DEFAULT_BACKBONE_DIR;
   const taps = [...(opts.taps ?? [])];
+  const size = checkInputSize(opts.size ?? BACKBONE_SIZE);
   const dim = featureDim(taps);
-  const file = path.join(dir, backboneFileName(taps));
+  const file = path.join(dir, backboneFileName(taps, size));
   const sidecarFile = file.replace(/\.onnx$/, '.json');
   const source = backboneSource();
   if (!opts.force && existsSync(file) && existsSync(sidecarFile)) {
@@ -153,17 +175,17 @@ export async function ensureBackbone(opts: { dir?: string; force?: boolean; taps
       const sidecar = JSON.parse(await readFile(sidecarFile, 'utf8')) as Sidecar;
       const sha256 = sha256Hex(await readFile(file));
       if (sidecar.source === source && sidecar.converterVersion === CONVERTER_VERSION && sidecar.sha256 === sha256) {
-        return { path: file, sha256, source, taps, dim };
+        return { path: file, sha256, source, taps, dim, size };
       }
     } catch {
       // unreadable sidecar: rebuild
     }
   }
-  const { bytes } = await buildBackboneBytes(taps);
+  const { bytes } = await buildBackboneBytes(taps, size);
   const sha256 = sha256Hex(bytes);
   await mkdir(dir, { recursive: true });
   await writeAtomic(file, bytes);
   const sidecar: Sidecar = { source, converterVersion: CONVERTER_VERSION, sha256 };
   await writeAtomic(sidecarFile, JSON.stringify(sidecar, null, 2) + '\n');
-  return { path: file, sha256, source, taps, dim };
+  return { path: file, sha256, source, taps, dim, size };
 }

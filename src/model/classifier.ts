@@ -17,6 +17,7 @@ import onnxProto from 'onnx-proto';
 import { viewCount, type ModelInputSpec } from '../image/decode.js';
 import { BACKBONE_INPUT, BACKBONE_OUTPUT, BACKBONE_SIZE, ensureBackbone, sha256Hex } from './backbone.js';
 import { type Head, type LoadedModel, findLatestModelDir, loadModelDir } from './manifest.js';
+import { headNodes } from './head-graph.js';
 import { decodeModel, encodeModel, tensorValueInfo } from './onnx-convert.js';
 
 const { onnx } = onnxProto;
@@ -70,7 +71,7 @@ function sessionOptions(opts: SessionOptions): ort.InferenceSession.SessionOptio
  * Rewrite the backbone graph: uint8 `pixels` input with Cast+Div(255) in front, and, if a
  * head is given, Gemm + Softmax producing `scores` (features stay as a second output).
  */
-export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head): Uint8Array {
+export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head, size = BACKBONE_SIZE): Uint8Array {
   const model = decodeModel(backboneBytes);
   const graph = model.graph;
   if (!graph) throw new Error('backbone model has no graph');
@@ -80,7 +81,7 @@ export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head): Uint8
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const UINT8 = onnx.TensorProto.DataType.UINT8;
 
-  graph.input = [onnx.ValueInfoProto.create(tensorValueInfo(PIXELS_INPUT, UINT8, ['N', BACKBONE_SIZE, BACKBONE_SIZE, 3]))];
+  graph.input = [onnx.ValueInfoProto.create(tensorValueInfo(PIXELS_INPUT, UINT8, ['N', size, size, 3]))];
   const pre = [
     onnx.NodeProto.create({
       name: 'pixels__cast',
@@ -95,21 +96,10 @@ export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head): Uint8
   const post: onnxProto.onnx.NodeProto[] = [];
   if (head) {
     const n = head.b.length;
-    const dim = head.W[0]!.length;
-    const W = new Float32Array(n * dim);
-    head.W.forEach((row, i) => W.set(row, i * dim));
-    init.push(
-      onnx.TensorProto.create({ name: 'head__W', dims: [n, dim], dataType: FLOAT, rawData: new Uint8Array(W.buffer) }),
-      onnx.TensorProto.create({ name: 'head__b', dims: [n], dataType: FLOAT, rawData: new Uint8Array(Float32Array.from(head.b).buffer) }),
-    );
+    const h = headNodes(head, BACKBONE_OUTPUT, 'head__logits');
+    init.push(...h.initializers.map((t) => onnx.TensorProto.create(t)));
     post.push(
-      onnx.NodeProto.create({
-        name: 'head__gemm',
-        opType: 'Gemm',
-        input: [BACKBONE_OUTPUT, 'head__W', 'head__b'],
-        output: ['head__logits'],
-        attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
-      }),
+      ...h.nodes.map((n) => onnx.NodeProto.create(n)),
       onnx.NodeProto.create({
         name: 'head__softmax',
         opType: 'Softmax',
@@ -138,8 +128,8 @@ function packBatch(batch: Uint8Array[], size: number, views = 1): ort.Tensor {
   return new ort.Tensor('uint8', data, [batch.length * views, size, size, 3]);
 }
 
-async function verifiedBackbone(expectedSha: string | undefined, dir: string | undefined, taps: readonly string[] = []) {
-  const info = await ensureBackbone({ taps, ...(dir ? { dir } : {}) });
+async function verifiedBackbone(expectedSha: string | undefined, dir: string | undefined, taps: readonly string[] = [], size = BACKBONE_SIZE) {
+  const info = await ensureBackbone({ taps, size, ...(dir ? { dir } : {}) });
   const bytes = await readFile(info.path);
   const sha = sha256Hex(bytes);
   if (expectedSha !== undefined && sha !== expectedSha) {
@@ -165,15 +155,40 @@ export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<
   const dir = opts.modelDir ?? (await findLatestModelDir());
   const model = await loadModelDir(dir);
   const { manifest, head, modelVersion } = model;
-  const { info, bytes } = await verifiedBackbone(manifest.backbone.sha256, opts.backboneDir, manifest.backbone.taps);
+  const { info, bytes } = await verifiedBackbone(manifest.backbone.sha256, opts.backboneDir, manifest.backbone.taps, manifest.input.size);
   if (info.dim !== manifest.head.dim) throw new Error(`model ${modelVersion}: head expects ${manifest.head.dim} features, backbone gives ${info.dim}`);
-  const session = await ort.InferenceSession.create(buildSessionGraph(bytes, head), sessionOptions(opts));
+  const session = await ort.InferenceSession.create(buildSessionGraph(bytes, head, manifest.input.size), sessionOptions(opts));
   const labels = [...manifest.labels];
   const size = manifest.input.size;
   const input: ModelInputSpec = { size, fit: manifest.input.fit, ...(manifest.input.views ? { views: manifest.input.views } : {}) };
   const V = viewCount(input);
   const band = manifest.uncertainBand;
+  const earlyExit = manifest.input.earlyExit;
   let closed = false;
+  const run = async (images: Uint8Array[], views: number): Promise<Float32Array> =>
+    (await session.run({ [PIXELS_INPUT]: packBatch(images, size, views) }, [SCORES_OUTPUT]))[SCORES_OUTPUT]!.data as Float32Array;
+  /**
+   * First view for every image; the other views only for images whose first-view top score is
+   * below `earlyExit` (training measured that a confident first view is not changed by the rest).
+   */
+  const classifyEarlyExit = async (batch: Uint8Array[]): Promise<Float32Array> => {
+    const n = labels.length;
+    const per = size * size * 3;
+    const first = await run(batch.map((rgb) => rgb.subarray(0, per)), 1);
+    const out = Float32Array.from(first);
+    const rest = batch.map((_, i) => i).filter((i) => Math.max(...first.subarray(i * n, (i + 1) * n)) < earlyExit!);
+    if (rest.length) {
+      const more = await run(rest.map((i) => batch[i]!.subarray(per)), V - 1);
+      rest.forEach((img, k) => {
+        for (let j = 0; j < n; j++) {
+          let s = first[img * n + j]!;
+          for (let v = 0; v < V - 1; v++) s += more[(k * (V - 1) + v) * n + j]!;
+          out[img * n + j] = s / V;
+        }
+      });
+    }
+    return out;
+  };
 
   return {
     modelVersion,
@@ -184,10 +199,8 @@ export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<
     async classify(batch) {
       if (closed) throw new Error('classifier is closed');
       if (batch.length === 0) return [];
-      const feeds = { [PIXELS_INPUT]: packBatch(batch, size, V) };
-      const out = await session.run(feeds, [SCORES_OUTPUT]);
       const n = labels.length;
-      const scores = meanOverViews(out[SCORES_OUTPUT]!.data as Float32Array, batch.length, V, n);
+      const scores = earlyExit === undefined || V === 1 ? meanOverViews(await run(batch, V), batch.length, V, n) : await classifyEarlyExit(batch);
       const results: Classification[] = [];
       for (let i = 0; i < batch.length; i++) {
         const rec: Record<string, number> = {};
@@ -233,20 +246,21 @@ export interface BackboneEmbedder {
 }
 
 /** The backbone alone (for training the head): same graph and preprocessing as the classifier, without the head. */
-export async function loadBackboneOnly(opts: SessionOptions & { expectSha256?: string; taps?: readonly string[] } = {}): Promise<BackboneEmbedder> {
-  const { info, bytes } = await verifiedBackbone(opts.expectSha256, opts.backboneDir, opts.taps);
+export async function loadBackboneOnly(opts: SessionOptions & { expectSha256?: string; taps?: readonly string[]; size?: number } = {}): Promise<BackboneEmbedder> {
+  const size = opts.size ?? BACKBONE_SIZE;
+  const { info, bytes } = await verifiedBackbone(opts.expectSha256, opts.backboneDir, opts.taps, size);
   const dim = info.dim;
-  const session = await ort.InferenceSession.create(buildSessionGraph(bytes), sessionOptions(opts));
+  const session = await ort.InferenceSession.create(buildSessionGraph(bytes, undefined, size), sessionOptions(opts));
   let closed = false;
   return {
     sha256: info.sha256,
     source: info.source,
-    size: BACKBONE_SIZE,
+    size,
     dim,
     async embed(batch) {
       if (closed) throw new Error('embedder is closed');
       if (batch.length === 0) return [];
-      const out = await session.run({ [PIXELS_INPUT]: packBatch(batch, BACKBONE_SIZE) }, [BACKBONE_OUTPUT]);
+      const out = await session.run({ [PIXELS_INPUT]: packBatch(batch, size) }, [BACKBONE_OUTPUT]);
       const f = out[BACKBONE_OUTPUT]!.data as Float32Array;
       return batch.map((_, i) => f.slice(i * dim, (i + 1) * dim));
     },

@@ -1,15 +1,16 @@
 /**
- * Model manifest (`models/<name>/<version>/manifest.json`) and linear head (`head.json`).
+ * Model manifest (`models/<name>/<version>/manifest.json`) and head (`head.json`).
  *
- * The head maps the backbone's 1280-d features to one logit per label (logits = W·f + b,
- * then softmax); `labels` gives the order of W's rows. The model version string is
+ * The head maps the backbone's features (1280-d plus taps) to one logit per label: linear
+ * (logits = W·f + b) or, with `hidden`, one ReLU layer first (logits = W·relu(H·f + c) + b);
+ * then softmax. `labels` gives the order of W's rows. The model version string is
  * `${name}@${version}`.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { VIEWS } from '../image/decode.js';
-import { BACKBONE_LAYER, BACKBONE_SIZE, featureDim, REPO_ROOT, TAP_CHANNELS } from './backbone.js';
+import { BACKBONE_LAYER, featureDim, isKnownTap, REPO_ROOT } from './backbone.js';
 
 export const LABELS = ['passport', 'id_card', 'ssn_card', 'payment_card', 'screenshot', 'other'] as const;
 export type Label = (typeof LABELS)[number];
@@ -25,7 +26,8 @@ export const manifestSchema = z
     version: z.string().regex(/^[A-Za-z0-9._+-]+$/),
     labels: z.array(z.string().min(1)).min(2),
     input: z.object({
-      size: z.literal(BACKBONE_SIZE),
+      /** Square input side the backbone runs at (224 is MobileNetV2's own; any multiple of 32 from 96 to 448). */
+      size: z.number().int().refine((n) => n >= 96 && n <= 448 && n % 32 === 0, 'input.size must be a multiple of 32 from 96 to 448'),
       fit: z.enum(['fill', 'contain']),
       scale: z.number().refine((s) => Math.abs(s - 1 / 255) < 1e-9, 'input.scale must be 1/255'),
       layout: z.literal('NHWC'),
@@ -34,12 +36,17 @@ export const manifestSchema = z
        * probabilities are averaged. Absent: the single view `fit`.
        */
       views: z.array(z.enum(VIEWS)).min(1).max(8).optional(),
+      /**
+       * With several views: the first view decides alone when its top score is at least this
+       * (the rest are not run), else the views are averaged. Absent: always average all views.
+       */
+      earlyExit: z.number().gt(0).lte(1).optional(),
     }),
     backbone: z.object({
       source: z.string().regex(/^nsfwjs@\S+ models\/mobilenet_v2$/, "backbone.source must look like 'nsfwjs@<ver> models/mobilenet_v2'"),
       layer: z.literal(BACKBONE_LAYER),
       /** Earlier layers, global-average-pooled and appended to the features (see backbone.ts). */
-      taps: z.array(z.string().refine((t) => t in TAP_CHANNELS, 'unknown backbone tap')).optional(),
+      taps: z.array(z.string().refine(isKnownTap, 'unknown backbone tap')).optional(),
       sha256: sha256Schema,
     }),
     head: z.object({
@@ -85,6 +92,14 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export const headSchema = z.object({
   W: z.array(z.array(z.number().finite())),
   b: z.array(z.number().finite()),
+  /** Optional hidden ReLU layer: `units` rows of `dim` weights, row-major little-endian float32, base64. */
+  hidden: z
+    .object({
+      units: z.number().int().positive(),
+      W: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'hidden.W must be base64'),
+      b: z.array(z.number().finite()),
+    })
+    .optional(),
 });
 export type Head = z.infer<typeof headSchema>;
 
@@ -128,11 +143,17 @@ export function parseManifest(data: unknown, where = 'manifest.json'): Manifest 
 export function parseHead(data: unknown, manifest: Manifest, where = 'head.json'): Head {
   const r = headSchema.safeParse(data);
   if (!r.success) throw formatZodError(where, r.error);
-  const { W, b } = r.data;
+  const { W, b, hidden } = r.data;
   const n = manifest.labels.length;
   if (W.length !== n || b.length !== n) throw new Error(`${where}: W has ${W.length} rows and b ${b.length} entries; manifest has ${n} labels`);
+  if (hidden) {
+    const bytes = Buffer.from(hidden.W, 'base64').length;
+    if (bytes !== hidden.units * manifest.head.dim * 4) throw new Error(`${where}: hidden.W holds ${bytes / 4} weights, expected ${hidden.units}×${manifest.head.dim}`);
+    if (hidden.b.length !== hidden.units) throw new Error(`${where}: hidden.b has ${hidden.b.length} entries, expected ${hidden.units}`);
+  }
+  const inputs = hidden ? hidden.units : manifest.head.dim;
   W.forEach((row, i) => {
-    if (row.length !== manifest.head.dim) throw new Error(`${where}: W row ${i} has ${row.length} columns, expected ${manifest.head.dim}`);
+    if (row.length !== inputs) throw new Error(`${where}: W row ${i} has ${row.length} columns, expected ${inputs}`);
   });
   return r.data;
 }

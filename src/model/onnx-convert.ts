@@ -14,6 +14,7 @@
  *    anywhere else it becomes a per-channel Mul + Add;
  *  - ZeroPadding2D is folded into the pads of the following 'valid' convolution (or a Pad node);
  *  - DepthwiseConv2D → Conv with group = C; Keras 'same' padding → explicit (asymmetric) pads;
+ *  - with `inputSize`, the network runs at another square size; a whole-map pool stays global;
  *  - ReLU(max_value=6) → Clip(0, 6).
  *
  * Encoding goes through onnx-proto (protobufjs); the output bytes depend only on the input,
@@ -151,6 +152,12 @@ export interface ConvertOptions {
   taps?: string[];
   inputName?: string;
   outputName?: string;
+  /**
+   * Run the (fully convolutional) network at this square input size instead of the Keras
+   * model's own. A pooling layer whose window covers the whole map at the native size (the
+   * final 7×7 average pool of MobileNetV2) then pools whatever map it gets: global pooling.
+   */
+  inputSize?: number;
   /** Stored in the model's metadata_props (must be deterministic). */
   metadata?: Record<string, string>;
   producerVersion?: string;
@@ -245,7 +252,7 @@ export function convertLayersModel(json: TfjsLayersModelJson, weightData: Uint8A
         const shape = (cfg.batch_input_shape ?? cfg.batchInputShape) as (number | null)[] | undefined;
         if (!shape || shape.length !== 4) throw new Error(`input layer ${layer.name}: expected a 4-d NHWC input`);
         const [, h, wd, c] = shape;
-        inputDims = [num(h, 'input H'), num(wd, 'input W'), num(c, 'input C')];
+        inputDims = [num(opts.inputSize ?? h, 'input H'), num(opts.inputSize ?? wd, 'input W'), num(c, 'input C')];
         nodes.push({ name: `${out}__to_nchw`, opType: 'Transpose', input: [inputName], output: [out], attribute: [intsAttr('perm', [0, 3, 1, 2])] });
         values.set(out, { name: out, shape: [inputDims[2]!, inputDims[0]!, inputDims[1]!] });
         break;
@@ -422,7 +429,8 @@ export function convertLayersModel(json: TfjsLayersModelJson, weightData: Uint8A
         const [ph, pw] = pair(cfg.pool_size, 'pool_size');
         const [sh, sw] = pair(cfg.strides ?? cfg.pool_size, 'strides');
         if (cfg.padding !== 'valid') throw new Error(`${out}: pooling padding ${String(cfg.padding)} unsupported`);
-        if (ph === H && pw === W) {
+        // whole-map window (at the native input size: a pool at least as big as the map here)
+        if ((ph === H && pw === W) || (opts.inputSize !== undefined && ph >= H && pw >= W)) {
           nodes.push({ name: out, opType: 'GlobalAveragePool', input: [src.name], output: [out] });
           values.set(out, { name: out, shape: [C, 1, 1] });
         } else {
@@ -470,12 +478,14 @@ export function convertLayersModel(json: TfjsLayersModelJson, weightData: Uint8A
   if (finalOut.shape.length !== 1) throw new Error(`output layer ${outputLayer} is not flat (shape ${finalOut.shape.join('x')}); cut at a Flatten/GlobalAveragePooling`);
   let outputDim = finalOut.shape[0]!;
   const parts = [finalOut.name];
-  for (const tap of opts.taps ?? []) {
+  for (const spec of opts.taps ?? []) {
+    const { layer: tap, pool } = parseTap(spec);
     const v = materialize(get(tap), `${tap}__tap`);
     if (v.shape.length !== 3) throw new Error(`tap ${tap} is not a 4-d activation (shape ${v.shape.join('x')})`);
-    nodes.push({ name: `${tap}__tap_gap`, opType: 'GlobalAveragePool', input: [v.name], output: [`${tap}__tap_4d`] });
-    nodes.push({ name: `${tap}__tap_flatten`, opType: 'Flatten', input: [`${tap}__tap_4d`], output: [`${tap}__tap`], attribute: [intAttr('axis', 1)] });
-    parts.push(`${tap}__tap`);
+    const id = `${tap}__tap_${pool}`;
+    nodes.push({ name: `${id}_pool`, opType: pool === 'max' ? 'GlobalMaxPool' : 'GlobalAveragePool', input: [v.name], output: [`${id}_4d`] });
+    nodes.push({ name: `${id}_flatten`, opType: 'Flatten', input: [`${id}_4d`], output: [id], attribute: [intAttr('axis', 1)] });
+    parts.push(id);
     outputDim += v.shape[0]!;
   }
   if (parts.length === 1) nodes.push({ name: `${outputName}__identity`, opType: 'Identity', input: [finalOut.name], output: [outputName] });
@@ -500,6 +510,14 @@ export function convertLayersModel(json: TfjsLayersModelJson, weightData: Uint8A
   };
   const bytes = encodeModel(model);
   return { model, bytes, outputDim };
+}
+
+/** A tap is `<layer>` (global average pooled) or `<layer>@max` (global max pooled: a strong local response anywhere). */
+export type TapPool = 'avg' | 'max';
+export function parseTap(spec: string): { layer: string; pool: TapPool } {
+  const [layer, pool = 'avg'] = spec.split('@') as [string, string | undefined];
+  if (pool !== 'avg' && pool !== 'max') throw new Error(`tap ${spec}: unknown pooling '${pool}' (avg, max)`);
+  return { layer, pool };
 }
 
 export function encodeModel(model: onnxProto.onnx.IModelProto): Uint8Array {

@@ -26,12 +26,12 @@ import { modelVersionOf, type LoadedModel, type Manifest } from '../model/manife
 import { UserError, errorMessage } from '../util/errors.js';
 import { EMBED_CACHE, sha256 } from './embed-cache.js';
 import { embedJobs, type EmbedJob } from './embed.js';
-import { fitHead, imageProba, logits, splitByImage, type FitImage, type FitResult } from './fit.js';
+import { fitHead, headScorer, imageProba, splitByImage, type FitImage, type FitResult } from './fit.js';
 import { argmax } from './softmax.js';
 import { finish, randomCropResize } from './synth/augment.js';
-import { GENERATOR_VERSION, LABELS as SYNTH_LABELS, generateSample, loadSources, type Label as SynthLabel } from './synth/index.js';
+import { GENERATOR_VERSION, LABELS as SYNTH_LABELS, generateSample, generatorFingerprint, loadSources, type Label as SynthLabel } from './synth/index.js';
 import { Rng } from './synth/prng.js';
-import { buildManifest, DEFAULT_RECIPE, writeModel } from './train.js';
+import { buildManifest, DEFAULT_RECIPE, LINEAR_RECIPE, writeModel } from './train.js';
 
 export const CLASS_NAME_RE = /^[a-z][a-z0-9_]{1,31}$/;
 export const VERSION_RE = /^[A-Za-z0-9._+-]+$/;
@@ -348,13 +348,13 @@ export async function addClass(opts: AddClassOptions): Promise<AddClassResult> {
   const views: View[] = base.input.views ? [...base.input.views] : [base.input.fit];
   let embedder: BackboneEmbedder;
   try {
-    embedder = await loadBackboneOnly({ intraOpThreads: opts.intraOpThreads ?? 2, taps, expectSha256: base.backbone.sha256 });
+    embedder = await loadBackboneOnly({ intraOpThreads: opts.intraOpThreads ?? 2, taps, size: base.input.size, expectSha256: base.backbone.sha256 });
   } catch (err) {
     throw new UserError(`cannot load the backbone of ${baseId}: ${errorMessage(err).split('\n')[0]}`, 2, { cause: err });
   }
   const sources = loadSources();
   const cacheDir = path.join(EMBED_CACHE, embedder.sha256);
-  const sampleMapFile = path.join(cacheDir, `samples-${GENERATOR_VERSION}-seed${baseSeed}.json`);
+  const sampleMapFile = path.join(cacheDir, `samples-${generatorFingerprint(sources)}-seed${baseSeed}.json`);
   const sampleMap = readJsonMap(sampleMapFile);
   const newSamples: Record<string, string> = {};
   const variantMapFile = path.join(cacheDir, 'user-variants.json');
@@ -398,15 +398,19 @@ export async function addClass(opts: AddClassOptions): Promise<AddClassResult> {
 
   // 4. refit the whole head
   const labels = [...base.labels, name];
-  const epochsBase = opts.epochs ?? num(base.training.epochs) ?? DEFAULT_RECIPE.epochs;
+  // the same kind of head as the base (linear, or the MLP with its recipe)
+  const hidden = num(base.training.hidden) ?? 0;
+  const defaults = hidden ? DEFAULT_RECIPE : LINEAR_RECIPE;
+  const epochsBase = opts.epochs ?? num(base.training.epochs) ?? defaults.epochs;
   const rows = images.reduce((s, im) => s + im.views.length, 0);
   // small data sets make one minibatch per epoch: keep at least ~300 optimiser steps
   const epochs = opts.epochs ?? Math.max(epochsBase, Math.ceil(300 / Math.ceil(rows / 256)));
-  const lr = DEFAULT_RECIPE.lr;
-  const l2 = num(base.training.l2) ?? DEFAULT_RECIPE.l2;
+  const lr = num(base.training.lr) ?? defaults.lr;
+  const l2 = num(base.training.l2) ?? defaults.l2;
   const holdoutFraction = num(base.training.holdoutFraction) ?? DEFAULT_RECIPE.holdoutFraction;
-  const fit = fitHead(images, labels, { seed, epochs, lr, l2, holdoutFraction, log });
-  const customHoldout = scoreCustomHoldout(images, labels, name, fit, seed, holdoutFraction, views.length);
+  const mlp = hidden ? { hidden, dropIn: num(base.training.dropIn) ?? 0, dropHidden: num(base.training.dropHidden) ?? 0, batch: num(base.training.batch) ?? 256 } : {};
+  const fit = await fitHead(images, labels, { seed, epochs, lr, l2, holdoutFraction, log, earlyExit: base.input.earlyExit !== undefined, ...mlp });
+  const customHoldout = await scoreCustomHoldout(images, labels, name, fit, seed, holdoutFraction, views.length);
   log(`hold-out accuracy ${(100 * fit.holdout.accuracy).toFixed(1)}%; '${name}': ${customHoldout.images} held-out images as given, recall ${(100 * customHoldout.recall).toFixed(0)}%, ${customHoldout.falsePositives} of ${customHoldout.baseImages} base images mistaken for it`);
 
   const built = buildManifest({
@@ -414,6 +418,7 @@ export async function addClass(opts: AddClassOptions): Promise<AddClassResult> {
     version,
     labels,
     backbone: { source: embedder.source, sha256: embedder.sha256, taps: [...taps], dim: embedder.dim },
+    size: embedder.size,
     views,
     fit,
     training: {
@@ -434,9 +439,11 @@ export async function addClass(opts: AddClassOptions): Promise<AddClassResult> {
       ...(baseGenerator ? { baseGenerator } : {}),
       customClasses: [...inherited, recipe],
       trainingViews: views,
-      optimizer: `Adam (lr ${lr}, minibatch 256), standardised features folded into W,b`,
+      optimizer: hidden ? `Adam (lr ${lr}, minibatch ${mlp.batch}); MLP with ${hidden} ReLU units like the base` : `Adam (lr ${lr}, minibatch 256), standardised features folded into W,b`,
+      head: hidden ? 'mlp' : 'linear',
       epochs,
       l2,
+      ...mlp,
       classBalanced: true,
       holdoutFraction,
       holdoutGrouping: 'a user image and all its augmented variants are one sample (same side of the split)',
@@ -458,16 +465,21 @@ export async function addClass(opts: AddClassOptions): Promise<AddClassResult> {
  * held-out user image scored as given (variant 0's views only), and how many held-out base
  * images the new head calls the new class.
  */
-function scoreCustomHoldout(images: FitImage[], labels: string[], name: string, fit: FitResult, seed: number, fraction: number, V: number): CustomHoldout {
+async function scoreCustomHoldout(images: FitImage[], labels: string[], name: string, fit: FitResult, seed: number, fraction: number, V: number): Promise<CustomHoldout> {
   const { hold } = splitByImage(images, labels, seed, fraction);
-  const predict = (views: Float32Array[]) => labels[argmax(imageProba(views.map((v) => logits(fit.head, v)), 1))];
-  const mine = hold.filter((im) => im.label === name);
-  const others = hold.filter((im) => im.label !== name);
-  const hits = mine.filter((im) => predict(im.views.slice(0, V)) === name).length;
-  return {
-    images: mine.length,
-    recall: mine.length ? hits / mine.length : 0,
-    baseImages: others.length,
-    falsePositives: others.filter((im) => predict(im.views.slice(0, V)) === name).length,
-  };
+  const scorer = await headScorer(fit.head, images[0]!.views[0]!.length);
+  try {
+    const predicted = new Map<FitImage, string>();
+    for (const im of hold) predicted.set(im, labels[argmax(imageProba(await scorer.score(im.views.slice(0, V)), 1))]!);
+    const mine = hold.filter((im) => im.label === name);
+    const others = hold.filter((im) => im.label !== name);
+    return {
+      images: mine.length,
+      recall: mine.length ? mine.filter((im) => predicted.get(im) === name).length / mine.length : 0,
+      baseImages: others.length,
+      falsePositives: others.filter((im) => predicted.get(im) === name).length,
+    };
+  } finally {
+    await scorer.close();
+  }
 }

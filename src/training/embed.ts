@@ -7,7 +7,6 @@
  */
 import PQueue from 'p-queue';
 import { decodeForModel, splitViews, type View } from '../image/decode.js';
-import { BACKBONE_SIZE } from '../model/backbone.js';
 import type { BackboneEmbedder } from '../model/classifier.js';
 import { EmbeddingCache, sha256 } from './embed-cache.js';
 import type { FitImage } from './fit.js';
@@ -68,7 +67,7 @@ export async function embedJobs(jobs: EmbedJob[], opts: EmbedOptions): Promise<{
             opts.onSha?.(job.key, sha);
             const hit = cache.get(`${sha}-${viewsKey}`);
             if (hit && hit.length === V * dim) return { i: c + j, job, sha, features: hit, rgb: null };
-            const { rgb } = await decodeForModel(bytes, { size: BACKBONE_SIZE, fit: 'fill', views });
+            const { rgb } = await decodeForModel(bytes, { size: embedder.size, fit: 'fill', views });
             return { i: c + j, job, sha, features: null as Float32Array | null, rgb };
           } catch (err) {
             failed.push({ key: job.key, error: (err as Error).message });
@@ -79,7 +78,7 @@ export async function embedJobs(jobs: EmbedJob[], opts: EmbedOptions): Promise<{
     );
     const todo = prepared.filter((p): p is NonNullable<typeof p> & { rgb: Uint8Array } => !!p && !!p.rgb);
     if (todo.length) {
-      const rows = await opts.embedder.embed(todo.flatMap((p) => splitViews(p.rgb, BACKBONE_SIZE)));
+      const rows = await opts.embedder.embed(todo.flatMap((p) => splitViews(p.rgb, embedder.size)));
       todo.forEach((p, k) => {
         const flat = new Float32Array(V * dim);
         for (let v = 0; v < V; v++) flat.set(rows[k * V + v]!, v * dim);

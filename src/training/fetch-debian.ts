@@ -23,6 +23,8 @@ import sharp from 'sharp';
 export const DEBIAN_CACHE = path.resolve('.cache/debian');
 export const DEBIAN_INDEX = path.join(DEBIAN_CACHE, 'index.json');
 export const REAL_DEV_DIR = path.resolve('../shared/datasets/real-dev');
+/** The evaluation set built from the reserved packages by fetch-eval.ts (also never trained on). */
+export const EVAL_DEBIAN_DIR = path.resolve('.cache/eval-debian');
 
 /** Never train on these: they are the evaluation sources. */
 export const FORBIDDEN_PACKAGES: readonly RegExp[] = [
@@ -38,12 +40,13 @@ export const FORBIDDEN_PACKAGES: readonly RegExp[] = [
 
 /**
  * other: photos/artwork/plots that are themselves `other` samples (and, kind photo/art, scene backgrounds);
- * object: cut-out objects (transparent PNGs) placed in document-like scenes and used as occluders;
+ * object: cut-out objects (transparent PNGs) placed in document-like scenes and used as occluders; kind `person`
+ *   (painted or drawn people, never photos of real people) also fill the portrait box of synthetic documents;
  * cards: single playing cards cut from deck sheets (hard negatives for payment cards);
  * screenshot: documentation screenshots.
  */
 export type Role = 'other' | 'screenshot' | 'object' | 'cards';
-export type Kind = 'photo' | 'art' | 'diagram' | 'drawing' | 'object' | 'card' | 'ui';
+export type Kind = 'photo' | 'art' | 'diagram' | 'drawing' | 'object' | 'person' | 'card' | 'ui';
 
 export interface PackageSpec {
   name: string;
@@ -57,6 +60,9 @@ export interface PackageSpec {
   /** role cards: how single cards are cut from each sheet. */
   cards?: 'grid13x5' | 'components';
 }
+
+/** Clipart folders used as cut-out objects and people rather than as flat drawings. */
+const CLIPART_OBJECTS = /\/openclipart\/png\/(people|food|transportation|animals|household|office|computer\/hardware)\//;
 
 const DOC_SHOTS = (app: string): RegExp => new RegExp(`/doc/HTML/en/${app}/[^/]+\\.png$`);
 
@@ -74,6 +80,10 @@ export const PACKAGES: readonly PackageSpec[] = [
   { name: 'tuxpaint-data', role: 'other', kind: 'photo', include: /\/tuxpaint\/templates\/.*\.(jpe?g|png)$/ },
   { name: 'palapeli-data', role: 'other', kind: 'photo', include: /\/palapeli\/(collection|backgrounds)\/.*\.jpe?g$/ },
   { name: 'kdegames-mahjongg-data-kf5', role: 'other', kind: 'art', include: /\/kmahjongglib\/backgrounds\/.*\.svgz$/, minBytes: 5_000 },
+  { name: 'stellarium-data', role: 'other', kind: 'photo', include: /\/nebulae\/default\/[^/]+\.png$/, minBytes: 60_000 },
+  { name: 'hugin-data', role: 'other', kind: 'photo', include: /\/help_en_EN\/[^/]+\.jpe?g$/ },
+  { name: 'wesnoth-1.16-data', role: 'other', kind: 'art', include: /\/images\/story\/[^/]+\.jpg$/ },
+  { name: 'openclipart-png', role: 'other', kind: 'drawing', include: /\/openclipart\/png\/.*\.png$/, exclude: CLIPART_OBJECTS, minBytes: 30_000 },
   // drawings, plots, diagrams, maps
   { name: 'imagemagick-6-doc', role: 'other', kind: 'art', minBytes: 8_000, exclude: /(button|arrow|logo|icon|sprite|examples\/.*\.gif$)/i },
   { name: 'tuxpaint-data', role: 'other', kind: 'drawing', include: /\/tuxpaint\/starters\/.*\.(png|svg)$/, exclude: /-back\.png$/, minBytes: 8_000 },
@@ -83,7 +93,10 @@ export const PACKAGES: readonly PackageSpec[] = [
   { name: 'libvips-doc', role: 'other', kind: 'diagram', include: /\/html\/libvips\/.*\.(png|jpg)$/, minBytes: 8_000 },
   // cut-out objects (transparent PNG)
   { name: 'tuxpaint-stamps-default', role: 'object', kind: 'object', include: /\/stamps\/.*\.(png|jpe?g)$/ },
-  { name: 'scratch', role: 'object', kind: 'object', include: /\/Media\/Costumes\/(People|Things|Transportation|Animals)\/.*\.png$/, minBytes: 8_000 },
+  { name: 'scratch', role: 'object', kind: 'object', include: /\/Media\/Costumes\/(Things|Transportation|Animals)\/.*\.png$/, minBytes: 8_000 },
+  { name: 'scratch', role: 'object', kind: 'person', include: /\/Media\/Costumes\/People\/.*\.png$/, minBytes: 8_000 },
+  { name: 'openclipart-png', role: 'object', kind: 'object', include: CLIPART_OBJECTS, minBytes: 20_000 },
+  { name: 'wesnoth-1.16-data', role: 'object', kind: 'person', include: /\/images\/portraits\/(humans|elves|dwarves|dunefolk|merfolk)\/[^/]+\.png$/, minBytes: 30_000 },
   // playing cards
   { name: 'aisleriot', role: 'cards', kind: 'card', include: /\/aisleriot\/cards\/.*\.svgz$/, minBytes: 1_000, cards: 'grid13x5' },
   { name: 'kdegames-card-data-kf5', role: 'cards', kind: 'card', include: /\/carddecks\/svg-[^/]+\/[^/]+\.svgz$/, exclude: /Ancient_Egyptians/, minBytes: 1_000, cards: 'components' },
@@ -101,6 +114,8 @@ export const PACKAGES: readonly PackageSpec[] = [
   { name: 'kdenlive-data', role: 'screenshot', kind: 'ui', include: DOC_SHOTS('kdenlive'), minBytes: 12_000 },
   { name: 'ark', role: 'screenshot', kind: 'ui', include: DOC_SHOTS('ark'), minBytes: 12_000 },
   { name: 'kde-spectacle', role: 'screenshot', kind: 'ui', include: DOC_SHOTS('spectacle'), minBytes: 12_000 },
+  { name: 'kstars-data', role: 'screenshot', kind: 'ui', include: DOC_SHOTS('kstars'), minBytes: 15_000 },
+  { name: 'hugin-data', role: 'screenshot', kind: 'ui', include: /\/help_en_EN\/[^/]+\.png$/, minBytes: 15_000 },
 ];
 
 export interface IndexEntry {
@@ -117,6 +132,13 @@ export interface DebianIndex {
   packages: { name: string; version: string; role: string }[];
   files: IndexEntry[];
   droppedRealDev: number;
+  /** sha256 of the package specs the index was built with: a different PACKAGES list means a stale index. */
+  specs?: string;
+}
+
+/** Fingerprint of the package specs (what to fetch and how to filter). */
+export function specsFingerprint(specs: readonly PackageSpec[] = PACKAGES): string {
+  return createHash('sha256').update(specKey(specs)).digest('hex');
 }
 
 export const IMAGE_EXT = /\.(jpe?g|png|webp|svgz?|gif|tiff?)$/i;
@@ -126,7 +148,7 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-function walk(dir: string, out: string[] = []): string[] {
+export function walk(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
@@ -166,16 +188,18 @@ interface Stamp {
   key: string;
 }
 
-/** Download (unless unpacked with the same filters already), unpack, prune to the wanted images. */
-function download(name: string, specs: readonly PackageSpec[], keepDebs: boolean): string {
-  assertAllowed(name);
-  const debDir = path.join(DEBIAN_CACHE, 'debs');
-  const root = path.join(DEBIAN_CACHE, 'root', name);
-  const stampFile = path.join(DEBIAN_CACHE, 'root', `${name}.stamp.json`);
-  const key = specKey(specs);
+/**
+ * `apt-get download` a package (unless it is already unpacked with the same `key`), unpack it under
+ * <cacheDir>/root/<name> and delete every file `keep` rejects. Returns the package version.
+ * Shared by the training fetch (which refuses evaluation packages first) and fetch-eval.ts.
+ */
+export function unpackPackage(name: string, opts: { cacheDir: string; key: string; keep: (file: string) => boolean; keepDebs?: boolean }): string {
+  const debDir = path.join(opts.cacheDir, 'debs');
+  const root = path.join(opts.cacheDir, 'root', name);
+  const stampFile = path.join(opts.cacheDir, 'root', `${name}.stamp.json`);
   if (existsSync(stampFile) && existsSync(root)) {
     const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp;
-    if (stamp.key === key) return stamp.version;
+    if (stamp.key === opts.key) return stamp.version;
   }
   mkdirSync(debDir, { recursive: true });
   const findDeb = (): string | undefined => readdirSync(debDir).find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb'));
@@ -190,16 +214,21 @@ function download(name: string, specs: readonly PackageSpec[], keepDebs: boolean
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   execFileSync('dpkg-deb', ['-x', debPath, root], { stdio: 'inherit' });
-  // prune: keep only files some spec of this package may index
   let kept = 0;
   for (const f of walk(root)) {
-    if (specs.some((s) => wanted(s, f))) kept++;
+    if (opts.keep(f)) kept++;
     else unlinkSync(f);
   }
-  writeFileSync(stampFile, JSON.stringify({ version, key } satisfies Stamp));
-  if (!keepDebs) unlinkSync(debPath);
+  writeFileSync(stampFile, JSON.stringify({ version, key: opts.key } satisfies Stamp));
+  if (!opts.keepDebs) unlinkSync(debPath);
   console.log(`${name} ${version}: kept ${kept} image files`);
   return version;
+}
+
+/** Download a training package (never an evaluation one) and prune it to the images some spec may index. */
+function download(name: string, specs: readonly PackageSpec[], keepDebs: boolean): string {
+  assertAllowed(name);
+  return unpackPackage(name, { cacheDir: DEBIAN_CACHE, key: specKey(specs), keep: (f) => specs.some((s) => wanted(s, f)), keepDebs });
 }
 
 /** Bounding boxes of the opaque connected regions of an RGBA raster (on a coarse grid). */
@@ -294,7 +323,8 @@ async function makeSmall(file: string, sha: string, smallDir: string, keepAlpha:
 export interface BuildOptions {
   packages?: readonly PackageSpec[];
   cacheDir?: string;
-  realDevDir?: string;
+  /** Folders of evaluation images; a training image with the same sha256 is dropped (default real-dev and the Debian evaluation set). */
+  realDevDir?: string | string[];
   /** Write the ≤1024 px copies (default true). */
   small?: boolean;
   /** Paths in the index are relative to this (default: the working directory). */
@@ -309,7 +339,8 @@ export async function buildIndex(versions: Map<string, string>, opts: BuildOptio
   const specs = opts.packages ?? PACKAGES;
   const cacheDir = opts.cacheDir ?? DEBIAN_CACHE;
   const rel = opts.relativeTo ?? process.cwd();
-  const banned = realDevHashes(opts.realDevDir ?? REAL_DEV_DIR);
+  const evalDirs = opts.realDevDir === undefined ? [REAL_DEV_DIR, EVAL_DEBIAN_DIR] : [opts.realDevDir].flat();
+  const banned = new Set(evalDirs.flatMap((d) => [...realDevHashes(d)]));
   const files: IndexEntry[] = [];
   const seen = new Set<string>();
   let droppedRealDev = 0;
@@ -355,7 +386,7 @@ export async function buildIndex(versions: Map<string, string>, opts: BuildOptio
       if (!prev.role.split('+').includes(p.role)) prev.role += `+${p.role}`;
     } else pkgs.set(p.name, { name: p.name, version: versions.get(p.name) ?? 'unknown', role: p.role });
   }
-  return { packages: [...pkgs.values()], files, droppedRealDev };
+  return { packages: [...pkgs.values()], files, droppedRealDev, specs: specsFingerprint(specs) };
 }
 
 export function loadDebianIndex(): DebianIndex | null {
@@ -369,19 +400,19 @@ function packageSpecs(): Map<string, PackageSpec[]> {
   return byName;
 }
 
-async function main(): Promise<void> {
+/** Download, unpack and index every training package (see the file comment); returns the index written. */
+export async function fetchDebian(opts: { indexOnly?: boolean; keepDebs?: boolean; log?: (line: string) => void } = {}): Promise<DebianIndex> {
+  const log = opts.log ?? ((l: string) => console.log(l));
   sharp.concurrency(1);
-  const indexOnly = process.argv.includes('--index');
-  const keepDebs = process.argv.includes('--keep-debs');
   const versions = new Map<string, string>();
   for (const [name, specs] of packageSpecs()) {
-    if (indexOnly) {
+    if (opts.indexOnly) {
       const stampFile = path.join(DEBIAN_CACHE, 'root', `${name}.stamp.json`);
       if (existsSync(stampFile)) versions.set(name, (JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp).version);
       continue;
     }
     try {
-      versions.set(name, download(name, specs, keepDebs));
+      versions.set(name, download(name, specs, opts.keepDebs ?? false));
     } catch (err) {
       console.error(`skip ${name}: ${(err as Error).message}`);
     }
@@ -390,8 +421,13 @@ async function main(): Promise<void> {
   writeFileSync(DEBIAN_INDEX, JSON.stringify(index, null, 1));
   const counts = new Map<string, number>();
   for (const f of index.files) counts.set(`${f.role}\t${f.kind}\t${f.package}`, (counts.get(`${f.role}\t${f.kind}\t${f.package}`) ?? 0) + 1);
-  for (const [k, v] of counts) console.log(`${v}\t${k}`);
-  console.log(`indexed ${index.files.length} images, dropped ${index.droppedRealDev} matching real-dev`);
+  for (const [k, v] of counts) log(`${v}\t${k}`);
+  log(`indexed ${index.files.length} images, dropped ${index.droppedRealDev} matching an evaluation image`);
+  return index;
+}
+
+async function main(): Promise<void> {
+  await fetchDebian({ indexOnly: process.argv.includes('--index'), keepDebs: process.argv.includes('--keep-debs') });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,8 +9,12 @@
  * the same split, and hold-out scores average the views' probabilities, as the classifier
  * does at run time.
  */
-import { argmax, roundSig, softmaxInPlace, trainSoftmax, type SoftmaxHead } from './softmax.js';
+import * as ort from 'onnxruntime-node';
+import { headModelBytes } from '../model/head-graph.js';
+import type { Head } from '../model/manifest.js';
+import { argmax, roundSig, softmaxInPlace, trainSoftmax } from './softmax.js';
 import { computeMetrics, type Metrics } from './metrics.js';
+import { trainMlp } from './mlp.js';
 import { Rng } from './synth/prng.js';
 
 export interface FitImage {
@@ -27,15 +31,25 @@ export interface FitOptions {
   lr: number;
   l2: number;
   holdoutFraction: number;
+  /** Hidden ReLU units (0 or absent: a linear softmax head). */
+  hidden?: number;
+  /** MLP only: dropout on inputs / hidden units, and the mini-batch size. */
+  dropIn?: number;
+  dropHidden?: number;
+  batch?: number;
+  /** Pick an early-exit threshold for multi-view models on the hold-out split (pickEarlyExit). */
+  earlyExit?: boolean;
   /** Thresholds keep hold-out precision at least this high (default 0.97). */
   precisionTarget?: number;
   log?: (line: string) => void;
 }
 
 export interface FitResult {
-  /** Calibrated head: the temperature is folded into W and b. */
-  head: SoftmaxHead;
+  /** Calibrated head: the temperature is folded into the output layer's W and b. */
+  head: Head;
   temperature: number;
+  /** First-view early-exit threshold (metrics below are computed with it), if one was picked. */
+  earlyExit?: number;
   thresholds: Record<string, number>;
   uncertainBand: [number, number];
   counts: Record<string, number>;
@@ -48,7 +62,9 @@ export interface FitResult {
   fitSeconds: number;
 }
 
-export function logits(head: SoftmaxHead, x: ArrayLike<number>): Float64Array {
+/** Logits of a linear head for one feature vector (the MLP is scored through headScorer). */
+export function logits(head: Head, x: ArrayLike<number>): Float64Array {
+  if (head.hidden) throw new Error('logits(): use headScorer for a head with a hidden layer');
   const z = new Float64Array(head.b.length);
   for (let k = 0; k < z.length; k++) {
     const w = head.W[k]!;
@@ -59,16 +75,72 @@ export function logits(head: SoftmaxHead, x: ArrayLike<number>): Float64Array {
   return z;
 }
 
-/** Mean over views of softmax(logits / T). */
-export function imageProba(viewLogits: Float64Array[], T: number): Float64Array {
+/**
+ * Logits of any head for many feature vectors, through the same ONNX nodes the classifier runs
+ * (head-graph.ts). Returns a function over rows; call `close()` when done.
+ */
+export async function headScorer(head: Head, dim: number): Promise<{ score: (rows: readonly Float32Array[]) => Promise<Float64Array[]>; close: () => Promise<void> }> {
+  const session = await ort.InferenceSession.create(headModelBytes(head, dim), { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential' });
+  const K = head.b.length;
+  return {
+    async score(rows) {
+      const out: Float64Array[] = [];
+      const CH = 1024;
+      for (let s = 0; s < rows.length; s += CH) {
+        const part = rows.slice(s, s + CH);
+        const x = new Float32Array(part.length * dim);
+        part.forEach((r, i) => x.set(r, i * dim));
+        const res = await session.run({ features: new ort.Tensor('float32', x, [part.length, dim]) });
+        const z = res.logits!.data as Float32Array;
+        for (let i = 0; i < part.length; i++) out.push(Float64Array.from(z.subarray(i * K, (i + 1) * K)));
+      }
+      return out;
+    },
+    close: () => session.release(),
+  };
+}
+
+/** Per image, the logits of each of its views. */
+async function scoreImages(head: Head, dim: number, set: readonly FitImage[]): Promise<Float64Array[][]> {
+  const scorer = await headScorer(head, dim);
+  try {
+    const flat = await scorer.score(set.flatMap((im) => im.views));
+    let k = 0;
+    return set.map((im) => im.views.map(() => flat[k++]!));
+  } finally {
+    await scorer.close();
+  }
+}
+
+/**
+ * Mean over views of softmax(logits / T); with `earlyExit`, the first view alone when its top
+ * probability reaches it (what the classifier does at run time).
+ */
+export function imageProba(viewLogits: Float64Array[], T: number, earlyExit?: number): Float64Array {
   const K = viewLogits[0]!.length;
-  const out = new Float64Array(K);
-  for (const z of viewLogits) {
+  const probs = viewLogits.map((z) => {
     const p = Float64Array.from(z, (v) => v / T);
     softmaxInPlace(p);
-    for (let k = 0; k < K; k++) out[k]! += p[k]! / viewLogits.length;
-  }
+    return p;
+  });
+  if (earlyExit !== undefined && Math.max(...probs[0]!) >= earlyExit) return probs[0]!;
+  const out = new Float64Array(K);
+  for (const p of probs) for (let k = 0; k < K; k++) out[k]! += p[k]! / probs.length;
   return out;
+}
+
+/** Early-exit thresholds tried, lowest (fastest) first. */
+const EARLY_EXIT_GRID = [0.8, 0.85, 0.9, 0.95, 0.98, 0.99];
+
+/**
+ * The lowest early-exit threshold whose hold-out accuracy is within `tolerance` of averaging
+ * every view, or undefined when none is (or there is a single view).
+ */
+export function pickEarlyExit(scored: { logits: Float64Array[]; y: number }[], tolerance = 0.002): number | undefined {
+  if (scored.length === 0 || scored[0]!.logits.length < 2) return undefined;
+  const acc = (exit?: number) => scored.filter((s) => argmax(imageProba(s.logits, 1, exit)) === s.y).length / scored.length;
+  const full = acc();
+  return EARLY_EXIT_GRID.find((t) => acc(t) >= full - tolerance);
 }
 
 /** Mean negative log-likelihood of the true labels at temperature T. */
@@ -166,60 +238,72 @@ export function splitByImage<T extends { label: string }>(images: T[], labels: r
   return { train, hold };
 }
 
-export function fitHead(images: FitImage[], labels: readonly string[], opts: FitOptions): FitResult {
+export async function fitHead(images: FitImage[], labels: readonly string[], opts: FitOptions): Promise<FitResult> {
   const log = opts.log ?? (() => {});
   const li = new Map(labels.map((l, i) => [l, i]));
   for (const im of images) if (!li.has(im.label)) throw new Error(`sample ${im.key}: label '${im.label}' is not one of ${labels.join(', ')}`);
   const counts = Object.fromEntries(labels.map((l) => [l, images.filter((im) => im.label === l).length]));
   const { train, hold } = splitByImage(images, labels, opts.seed, opts.holdoutFraction);
+  const dim = images[0]?.views[0]?.length ?? 0;
 
   const t0 = Date.now();
   const X = train.flatMap((im) => im.views);
   const y = train.flatMap((im) => im.views.map(() => li.get(im.label)!));
-  const raw = trainSoftmax(X, y, labels.length, {
-    epochs: opts.epochs,
-    lr: opts.lr,
-    l2: opts.l2,
-    batch: 256,
-    seed: opts.seed,
-    log: (e, loss) => {
-      if (e % 25 === 0 || e === opts.epochs - 1) log(`  epoch ${e} loss ${loss.toFixed(4)}`);
-    },
-  });
+  const every = (e: number, loss: number) => {
+    if (e % 25 === 0 || e === opts.epochs - 1 || (opts.hidden && e % 5 === 0)) log(`  epoch ${e} loss ${loss.toFixed(4)}`);
+  };
+  const raw: Head = opts.hidden
+    ? await trainMlp(X, y, labels.length, {
+        hidden: opts.hidden,
+        epochs: opts.epochs,
+        lr: opts.lr,
+        l2: opts.l2,
+        dropIn: opts.dropIn ?? 0,
+        dropHidden: opts.dropHidden ?? 0,
+        batch: opts.batch ?? 256,
+        seed: opts.seed,
+        log: every,
+      })
+    : trainSoftmax(X, y, labels.length, { epochs: opts.epochs, lr: opts.lr, l2: opts.l2, batch: 256, seed: opts.seed, log: every });
   const fitSeconds = (Date.now() - t0) / 1000;
 
-  const scored = (set: FitImage[]) => set.map((im) => ({ logits: im.views.map((v) => logits(raw, v)), y: li.get(im.label)! }));
-  const holdScored = scored(hold);
+  const holdScored = (await scoreImages(raw, dim, hold)).map((z, i) => ({ logits: z, y: li.get(hold[i]!.label)! }));
   const T = fitTemperature(holdScored);
   const nll = { raw: nllAt(holdScored, 1), calibrated: nllAt(holdScored, T) };
   log(`temperature ${T.toFixed(3)}: hold-out NLL ${nll.raw.toFixed(4)} → ${nll.calibrated.toFixed(4)}`);
 
-  // Fold 1/T into the head so the run-time graph stays Gemm + Softmax.
-  const head: SoftmaxHead = {
+  // Fold 1/T into the output layer so the run-time graph stays … → Gemm → Softmax.
+  const head: Head = {
+    ...raw,
     W: raw.W.map((r) => r.map((x) => roundSig(x / T, 6))),
     b: raw.b.map((x) => roundSig(x / T, 6)),
   };
-  const decide = (set: FitImage[]) => {
+  const holdCalibrated = (await scoreImages(head, dim, hold)).map((z, i) => ({ logits: z, y: li.get(hold[i]!.label)! }));
+  const earlyExit = opts.earlyExit ? pickEarlyExit(holdCalibrated) : undefined;
+  if (earlyExit !== undefined) log(`early exit: the first view alone decides at a top score >= ${earlyExit}`);
+  const decide = async (set: FitImage[]) => {
     const truth: string[] = [];
     const pred: string[] = [];
     const score: number[] = [];
-    for (const im of set) {
-      const p = imageProba(im.views.map((v) => logits(head, v)), 1);
+    const scored = set === hold ? holdCalibrated.map((h) => h.logits) : await scoreImages(head, dim, set);
+    set.forEach((im, i) => {
+      const p = imageProba(scored[i]!, 1, earlyExit);
       const k = argmax(p);
       truth.push(im.label);
       pred.push(labels[k]!);
       score.push(p[k]!);
-    }
+    });
     return { truth, pred, score };
   };
-  const ho = decide(hold);
-  const tr = decide(train);
+  const ho = await decide(hold);
+  const tr = await decide(train);
   const holdout = computeMetrics(labels, ho.truth, ho.pred);
   const thresholds = pickThresholds(labels, ho.truth, ho.pred, ho.score, opts.precisionTarget ?? 0.97);
   const uncertainBand = pickUncertainBand(ho.truth.map((t, i) => t === ho.pred[i]), ho.score);
   return {
     head,
     temperature: roundSig(T, 6),
+    ...(earlyExit !== undefined ? { earlyExit } : {}),
     thresholds,
     uncertainBand,
     counts,

@@ -63,11 +63,21 @@ export async function toRaw(p: Sharp): Promise<RawImage> {
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
-/** Pick a package uniformly, then a file in it, so one big package does not dominate. */
+/**
+ * Pick a package with probability ∝ √(its image count), then a file in it: one big package does not dominate,
+ * and a package with a single wallpaper is not shown as often as one with hundreds of images.
+ */
 export function pickBalanced(rng: Rng, imgs: readonly RealImage[]): RealImage {
-  const pkgs = [...new Set(imgs.map((i) => i.package))].sort();
-  const pkg = rng.pick(pkgs);
-  return rng.pick(imgs.filter((i) => i.package === pkg));
+  const by = new Map<string, RealImage[]>();
+  for (const i of imgs) by.set(i.package, [...(by.get(i.package) ?? []), i]);
+  const pkgs = [...by.keys()].sort();
+  const w = pkgs.map((p) => Math.sqrt(by.get(p)!.length));
+  let x = rng.float(0, w.reduce((a, b) => a + b, 0));
+  for (let k = 0; k < pkgs.length; k++) {
+    x -= w[k]!;
+    if (x <= 0 || k === pkgs.length - 1) return rng.pick(by.get(pkgs[k]!)!);
+  }
+  throw new Error('pickBalanced: no images');
 }
 
 const SMALL_DIR = path.resolve('.cache/debian/small');
@@ -184,6 +194,45 @@ async function cropResize(rng: Rng, img: Img, W: number, H: number, minFrac: num
   return toSharp(img)
     .resize(sw, sh, { fit: 'fill' })
     .extract({ left: Math.min(sw - W, Math.round(left * fx)), top: Math.min(sh - H, Math.round(top * fy)), width: W, height: H });
+}
+
+/**
+ * A portrait photo w×h: a person cut-out (painted or drawn, from the Debian images) head and shoulders on a plain
+ * studio backdrop, optionally greyscale, slightly soft like a printed photo. Raw RGBA with `opacity` as its alpha.
+ */
+export async function personPhoto(rng: Rng, people: readonly RealImage[], w: number, h: number, grey: boolean, opacity = 1): Promise<Buffer> {
+  const W = Math.max(8, Math.round(w));
+  const H = Math.max(8, Math.round(h));
+  // trim the transparent margin, find the head (centre of the opaque pixels in the top rows), and scale so head and
+  // shoulders fill the box: these are figures, often with arms and weapons spread out
+  const { data: fig0, info } = await sharp(await loadSmall(pickBalanced(rng, people))).ensureAlpha().trim().raw().toBuffer({ resolveWithObject: true });
+  const tw = info.width;
+  const th = info.height;
+  let sx = 0;
+  let n = 0;
+  for (let y = 0; y < Math.max(1, Math.round(th * 0.12)); y++)
+    for (let x = 0; x < tw; x++)
+      if (fig0[(y * tw + x) * 4 + 3]! > 128) {
+        sx += x;
+        n++;
+      }
+  const headX = n ? sx / n : tw / 2;
+  const scale = W / Math.max(8, Math.min(tw, th) * rng.float(0.45, 0.75));
+  const sw = Math.max(4, Math.round(tw * scale));
+  const sh = Math.max(4, Math.round(th * scale));
+  const fig = await sharp(fig0, { raw: { width: tw, height: th, channels: 4 } }).resize(sw, sh, { fit: 'fill' }).png({ compressionLevel: 0 }).toBuffer();
+  const left = Math.round(W / 2 - headX * scale + rng.float(-0.08, 0.08) * W);
+  const top = Math.round(H * rng.float(0.04, 0.14));
+  const backdrop = rng.bool(0.5) ? hsl(rng.int(190, 225), rng.float(5, 40), rng.float(70, 92)) : hsl(0, 0, rng.float(78, 97));
+  const [safe] = await clipOverlays([{ input: fig, left, top }], W, H);
+  let img = sharp({ create: { width: W, height: H, channels: 3, background: backdrop } }).composite(safe ? [safe] : []);
+  let buf = await img.png({ compressionLevel: 0 }).toBuffer();
+  img = sharp(buf);
+  if (grey) img = img.modulate({ saturation: 0 }); // stays 3-channel sRGB, unlike greyscale()
+  if (rng.bool(0.6)) img = img.blur(rng.float(0.4, 1.2));
+  buf = await img.ensureAlpha().raw().toBuffer();
+  if (opacity < 1) for (let i = 3; i < buf.length; i += 4) buf[i] = Math.round(buf[i]! * opacity);
+  return sharp(buf, { raw: { width: W, height: H, channels: 4 } }).png({ compressionLevel: 0 }).toBuffer();
 }
 
 /** Random crop covering at least `minFrac` of each side, resized to W×H (PNG). */
@@ -456,8 +505,8 @@ export type Look = 'scan' | 'scanPage' | 'photo' | 'crop' | 'viewer';
 /** The look of a document sample; `viewer` only where allowed (sensitive documents). */
 export function pickLook(rng: Rng, allowViewer = true): Look {
   const x = rng.next();
-  if (x < 0.2) return 'scan';
-  if (x < 0.28) return 'scanPage';
+  if (x < 0.28) return 'scan';
+  if (x < 0.38) return 'scanPage';
   if (x < 0.82) return 'photo';
   if (x < 0.92) return 'crop';
   return allowViewer ? 'viewer' : 'photo';

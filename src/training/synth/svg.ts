@@ -10,6 +10,8 @@ export interface PhotoSlot {
   /** Corner radius of the photo's clip. */
   r?: number;
   under?: boolean;
+  /** A portrait box: filled with a (painted or drawn, never real) person on a plain backdrop instead of a photo. */
+  person?: { grey: boolean; opacity: number };
 }
 
 export interface Rendered {
@@ -23,9 +25,28 @@ export interface Rendered {
   card?: boolean;
 }
 
-/** Options every renderer accepts. `photos`: real photos will fill the slots (so skip drawn placeholders under them). */
+/**
+ * Options every renderer accepts. `photos`: real photos will fill the slots (so skip drawn placeholders under them).
+ * `side`: for two-sided documents, force the front or the back.
+ */
 export interface RenderOpts {
   photos?: boolean;
+  side?: 'front' | 'back';
+}
+
+/**
+ * Several rendered documents on one page (e.g. both sides of an ID card, as people scan and upload them):
+ * each document is nested at (x, y), its photo slots moved with it.
+ */
+export function composeDocs(parts: readonly { doc: Rendered; x: number; y: number }[], W: number, H: number, background?: string): Rendered {
+  let body = background ? `<rect width="${W}" height="${H}" fill="${background}"/>` : '';
+  const slots: PhotoSlot[] = [];
+  for (const { doc, x, y } of parts) {
+    if (doc.overlay) throw new Error('composeDocs: documents with overlays are not supported');
+    body += doc.svg.replace('<svg ', `<svg x="${x.toFixed(1)}" y="${y.toFixed(1)}" `);
+    for (const sl of doc.slots ?? []) slots.push({ ...sl, x: sl.x + x, y: sl.y + y });
+  }
+  return { ...svgDoc(W, H, body), slots };
 }
 
 export const SANS = "DejaVu Sans";
@@ -104,8 +125,21 @@ export function guilloche(rng: Rng, x: number, y: number, w: number, h: number, 
   return `<path d="${d}" stroke="${color}" stroke-width="${rng.float(0.6, 1.4).toFixed(2)}" fill="none" stroke-opacity="${opacity}"/>`;
 }
 
-/** A drawn (never real) head-and-shoulders portrait in a photo box: skin, hair style, eyes, brows, nose, mouth, clothes. */
-export function portrait(rng: Rng, x: number, y: number, w: number, h: number, grey = false): string {
+/** A photo slot that shows a person (a news photo, a profile picture) with probability `p`, else any photo. */
+export function photoSlot(rng: Rng, x: number, y: number, w: number, h: number, p: number, r?: number): PhotoSlot {
+  return { x, y, w, h, ...(r ? { r } : {}), ...(rng.bool(p) ? { person: { grey: rng.bool(0.15), opacity: 1 } } : {}) };
+}
+
+/** Share of portraits that become person-photo slots (when the renderer collects slots). */
+export const PERSON_PHOTO_SHARE = 0.5;
+
+/**
+ * A drawn (never real) head-and-shoulders portrait in a photo box: skin, hair style, eyes, brows, nose, mouth, clothes.
+ * With `slots`, about half of the portraits also get a person slot over the same box, which the generator fills with a
+ * painted/drawn person from the Debian images (texture closer to a printed photo); the drawing stays as the fallback.
+ */
+export function portrait(rng: Rng, x: number, y: number, w: number, h: number, grey = false, slots?: PhotoSlot[], opacity = 1): string {
+  if (slots && rng.bool(PERSON_PHOTO_SHARE)) slots.push({ x, y, w, h, person: { grey, opacity } });
   const g = (hue: number, sat: number, l: number): string => (grey ? hsl(0, 0, l) : hsl(hue, sat, l));
   const bg = grey ? hsl(0, 0, rng.float(70, 95)) : rng.bool(0.6) ? hsl(rng.int(190, 225), rng.float(5, 45), rng.float(72, 94)) : hsl(0, 0, rng.float(82, 97));
   const skinL = rng.float(22, 82);

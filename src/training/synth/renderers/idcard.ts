@@ -6,10 +6,10 @@
 import { td1 } from '../checks.js';
 import { fmtDate, randomPerson, yymmdd, type Person } from '../people.js';
 import type { Rng } from '../prng.js';
-import { MONO, SANS, SERIF, barcode, chip, guilloche, hologram, hsl, magstripe, pdf417, portrait, qr, rect, signature, svgDoc, text, type Rendered } from '../svg.js';
+import { MONO, SANS, SERIF, barcode, chip, guilloche, hologram, hsl, magstripe, pdf417, portrait, qr, rect, signature, svgDoc, text, type PhotoSlot, type Rendered } from '../svg.js';
 
 const ASPECT = 53.98 / 85.6;
-type Kind = 'dl' | 'national' | 'residence';
+export type Kind = 'dl' | 'national' | 'residence';
 
 /** The TD1 MRZ printed on ID cards (all ICAO 9303 check digits). */
 export function idCardMrz(rng: Rng, p: Person): [string, string, string] {
@@ -43,19 +43,28 @@ function titles(rng: Rng, kind: Kind): string {
       : rng.pick(['RESIDENCE PERMIT', 'PERMANENT RESIDENT CARD', 'AUFENTHALTSTITEL', 'TITRE DE SÉJOUR', 'WORK PERMIT']);
 }
 
-export function renderIdCard(rng: Rng): Rendered {
-  const kind: Kind = rng.pick(['dl', 'dl', 'national', 'national', 'residence']);
+export interface IdCardOpts {
+  /** Force a front or a back (default: a back 35% of the time). */
+  side?: 'front' | 'back';
+  /** Person and kind shared by both sides of one card. */
+  person?: Person;
+  kind?: Kind;
+}
+
+export function renderIdCard(rng: Rng, opts: IdCardOpts = {}): Rendered {
+  const kind: Kind = opts.kind ?? rng.pick(['dl', 'dl', 'national', 'national', 'residence']);
   const vertical = kind === 'dl' && rng.bool(0.12);
   const W = rng.int(700, 900);
   const H = Math.round(W * ASPECT);
   const s = W / 856;
-  const p = randomPerson(rng);
+  const p = opts.person ?? randomPerson(rng);
+  const slots: PhotoSlot[] = [];
   const hue = rng.int(0, 359);
   const bg1 = hsl(hue, rng.float(10, 60), rng.float(72, 95));
   const bg2 = hsl(hue + rng.int(-60, 60), rng.float(10, 60), rng.float(68, 95));
   const ink = hsl(hue + rng.int(-40, 40), rng.float(30, 80), rng.float(18, 45));
   const r = 30 * s;
-  const isBack = rng.bool(0.35);
+  const isBack = opts.side ? opts.side === 'back' : rng.bool(0.35);
   const withMrz = kind !== 'dl' && rng.bool(0.7);
   const state = rng.pick(['CALIFORNIA', 'NEW YORK', 'TEXAS', 'FLORIDA', 'OHIO', 'ONTARIO', 'QUEENSLAND', 'VICTORIA', p.country.name, p.country.name]);
   const title = titles(rng, kind);
@@ -74,7 +83,7 @@ export function renderIdCard(rng: Rng): Rendered {
     body += rect(0, 0, CW, 110 * vs, ink, `rx="${r}"`) + rect(0, 60 * vs, CW, 50 * vs, ink);
     body += text(CW / 2, 50 * vs, state, { size: 36 * vs, weight: 'bold', fill: '#fff', anchor: 'middle' });
     body += text(CW / 2, 92 * vs, title, { size: 22 * vs, fill: '#fff', anchor: 'middle' });
-    body += portrait(rng, 40 * vs, 140 * vs, 230 * vs, 290 * vs, rng.bool(0.3));
+    body += portrait(rng, 40 * vs, 140 * vs, 230 * vs, 290 * vs, rng.bool(0.3), slots);
     body += text(300 * vs, 170 * vs, 'UNDER 21 UNTIL', { size: 16 * vs, fill: '#a00', weight: 'bold' });
     body += text(300 * vs, 200 * vs, fmtDate(rng, new Date(Date.UTC(p.birth.getUTCFullYear() + 21, p.birth.getUTCMonth(), p.birth.getUTCDate()))), { size: 20 * vs, fill: '#a00' });
     const fields: [string, string][] = [['DL', p.docNumber], ['EXP', fmtDate(rng, p.expiry)], ['LN', p.surname], ['FN', p.given], ['DOB', fmtDate(rng, p.birth)], ['ADDRESS', p.address], ['SEX', p.sex]];
@@ -84,7 +93,7 @@ export function renderIdCard(rng: Rng): Rendered {
       body += text(40 * vs, y, l, { size: 15 * vs, fill: ink }) + text(120 * vs, y, v, { size: (v.length > 18 ? 18 : 24) * vs, weight: 'bold', fill: l === 'DL' ? '#a00' : '#111' });
     });
     body += signature(rng, 40 * vs, CH - 90 * vs, 300 * vs, 50 * vs);
-    return svgDoc(CW, CH, `<g>${body}</g>`);
+    return { ...svgDoc(CW, CH, `<g>${body}</g>`), slots, card: true };
   }
 
   const band = rng.bool(0.6);
@@ -97,7 +106,7 @@ export function renderIdCard(rng: Rng): Rendered {
 
   if (!isBack) {
     const px = rng.bool(0.8) ? 30 * s : W - 280 * s;
-    body += portrait(rng, px, 110 * s, 240 * s, 300 * s, rng.bool(0.4));
+    body += portrait(rng, px, 110 * s, 240 * s, 300 * s, rng.bool(0.4), slots);
     const fx = px < W / 2 ? 300 * s : 30 * s;
     const fields: [string, string][] =
       kind === 'dl'
@@ -133,7 +142,10 @@ export function renderIdCard(rng: Rng): Rendered {
       y += step;
     });
     if (!frontMrz) body += signature(rng, px + 10 * s, 430 * s, 200 * s, 35 * s);
-    if (rng.bool(0.5)) body += portrait(rng, W - 150 * s, 300 * s, 110 * s, 140 * s, true).replace('<g ', `<g opacity="${rng.float(0.25, 0.45).toFixed(2)}" `);
+    if (rng.bool(0.5)) {
+      const ghost = rng.float(0.25, 0.45);
+      body += portrait(rng, W - 150 * s, 300 * s, 110 * s, 140 * s, true, slots, ghost).replace('<g ', `<g opacity="${ghost.toFixed(2)}" `);
+    }
     if (kind !== 'dl' && rng.bool(0.35)) body += chip(rng, fx + rng.float(0, 200) * s, frontMrz ? 300 * s : 400 * s, 95 * s, 72 * s);
     if (rng.bool(0.4)) body += hologram(rng, rng.float(0.1, 0.7) * W, rng.float(0.2, 0.6) * H, W * 0.25, H * 0.3, rng.float(0.12, 0.3));
     if (frontMrz) body += mrzBlock(rng, idCardMrz(rng, p), W, H, s);
@@ -175,5 +187,5 @@ export function renderIdCard(rng: Rng): Rendered {
     }
     if (back.startsWith('mrz')) body += mrzBlock(rng, idCardMrz(rng, p), W, H, s);
   }
-  return svgDoc(W, H, `<g>${body}</g>`);
+  return { ...svgDoc(W, H, `<g>${body}</g>`), slots, card: true };
 }

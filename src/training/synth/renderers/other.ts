@@ -10,7 +10,7 @@
 import { luhnValid } from '../checks.js';
 import { randomPerson } from '../people.js';
 import type { Rng } from '../prng.js';
-import { MONO, SANS, SERIF, barcode, contactless, guilloche, handwriting, hologram, hsl, magstripe, photoPlaceholder, qr, randomColor, rect, signature, svgDoc, text, textLines, type PhotoSlot, type Rendered, type RenderOpts } from '../svg.js';
+import { MONO, SANS, SERIF, barcode, contactless, guilloche, handwriting, hologram, hsl, magstripe, photoPlaceholder, photoSlot, qr, randomColor, rect, signature, svgDoc, text, textLines, type PhotoSlot, type Rendered, type RenderOpts } from '../svg.js';
 
 const WORDS = 'the of and to in is that for it as with was on be by this are or from at which an but not have has were their one all would there been if more when will out up other into only some could time these two may then do first any new very most over such after through where much before between good long great world life still being same last under never'.split(' ');
 const BRANDS = ['ACME', 'Northwind', 'Contoso', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli', 'Vandelay', 'Soylent', 'Cyberdyne', 'Tyrell', 'Wonka', 'Gringotts', 'Oceanic', 'Massive', 'Aperture'];
@@ -367,7 +367,7 @@ function newspaper(rng: Rng, opts: RenderOpts): Rendered {
   const pw = cw * 2 - 16;
   const ph = pw * rng.float(0.5, 0.75);
   const py = 210;
-  slots.push({ x: px, y: py, w: pw, h: ph });
+  slots.push(photoSlot(rng, px, py, pw, ph, 0.4));
   if (!opts.photos) b += photoPlaceholder(rng, px, py, pw, ph);
   for (let c = 0; c < cols; c++) {
     const x = 30 + c * cw;
@@ -596,7 +596,7 @@ function slide(rng: Rng, opts: RenderOpts): Rendered {
   }
   let slots: PhotoSlot[] | undefined;
   if (withPhoto) {
-    slots = [{ x: W * 0.58, y: H * 0.28, w: W * 0.36, h: H * 0.55 }];
+    slots = [photoSlot(rng, W * 0.58, H * 0.28, W * 0.36, H * 0.55, 0.3)];
     if (!opts.photos) b += photoPlaceholder(rng, W * 0.58, H * 0.28, W * 0.36, H * 0.55);
   } else if (rng.bool(0.5)) b += rect(W * 0.62, H * 0.3, W * 0.3, H * 0.5, acc, 'rx="12" opacity="0.6"');
   b += text(W * 0.95, H * 0.96, String(rng.int(1, 40)), { size: H * 0.025, fill: fg, anchor: 'end' });
@@ -697,7 +697,7 @@ function meme(rng: Rng, opts: RenderOpts): Rendered {
   const style = rng.int(0, 2); // 0 classic caption on the photo, 1 white band above, 2 both
   const band = style === 0 ? 0 : H * rng.float(0.15, 0.25);
   let b = rect(0, 0, W, H, '#fff');
-  const slot: PhotoSlot = { x: 0, y: band, w: W, h: H - band };
+  const slot = photoSlot(rng, 0, band, W, H - band, 0.25);
   if (!opts.photos) b += photoPlaceholder(rng, 0, band, W, H - band);
   const caption = (): string => rng.pick(['WHEN THE CODE', 'ONE DOES NOT SIMPLY', 'NOBODY:', 'ME ON MONDAY', 'SUCH WOW', 'IT WORKS ON MY MACHINE', 'NOT SURE IF', 'Y U NO', 'BRACE YOURSELVES', 'THAT FEELING WHEN']) + (rng.bool() ? ' ' + rng.pick(WORDS).toUpperCase() + ' ' + rng.pick(WORDS).toUpperCase() : '');
   const maxSize = W * rng.float(0.065, 0.1);
@@ -725,11 +725,11 @@ export interface OtherRenderer {
 }
 
 export const OTHER_RENDERERS: Record<string, OtherRenderer> = {
-  businessCard: { fn: businessCard, placement: 'card', weight: 3 },
-  loyaltyCard: { fn: loyaltyCard, placement: 'card', weight: 3 },
-  giftCard: { fn: giftCard, placement: 'card', weight: 3 },
-  membershipCard: { fn: membershipCard, placement: 'card', weight: 3 },
-  transitOrKeyCard: { fn: transitOrKeyCard, placement: 'card', weight: 2 },
+  businessCard: { fn: businessCard, placement: 'card', weight: 2 },
+  loyaltyCard: { fn: loyaltyCard, placement: 'card', weight: 2 },
+  giftCard: { fn: giftCard, placement: 'card', weight: 2 },
+  membershipCard: { fn: membershipCard, placement: 'card', weight: 2 },
+  transitOrKeyCard: { fn: transitOrKeyCard, placement: 'card', weight: 1 },
   playingCard: { fn: (rng) => playingCard(rng), placement: 'card', weight: 1 },
   receipt: { fn: (rng) => receipt(rng), placement: 'paper', weight: 3 },
   form: { fn: (rng) => form(rng), placement: 'paper', weight: 3 },

@@ -2,7 +2,7 @@
 import { td3, type MrzPerson } from '../checks.js';
 import { COUNTRIES, fmtDate, randomPerson, yymmdd, type Person } from '../people.js';
 import type { Rng } from '../prng.js';
-import { MONO, SANS, SERIF, esc, guilloche, hologram, hsl, portrait, rect, signature, svgDoc, text, type Rendered } from '../svg.js';
+import { MONO, SANS, SERIF, esc, guilloche, hologram, hsl, portrait, rect, signature, svgDoc, text, type PhotoSlot, type Rendered } from '../svg.js';
 
 export function passportMrz(p: Person, rng: Rng): [string, string] {
   const m: MrzPerson = {
@@ -21,7 +21,7 @@ export function passportMrz(p: Person, rng: Rng): [string, string] {
 }
 
 /** The data page body, drawn at (ox, oy) with width W (height W*0.704). */
-function dataPage(rng: Rng, ox: number, oy: number, W: number, p: Person): string {
+function dataPage(rng: Rng, ox: number, oy: number, W: number, p: Person, slots: PhotoSlot[]): string {
   const H = W * 0.704;
   const hue = rng.int(0, 359);
   const paper = hsl(hue, rng.float(8, 45), rng.float(84, 96));
@@ -45,8 +45,11 @@ function dataPage(rng: Rng, ox: number, oy: number, W: number, p: Person): strin
   const ph = pw * rng.float(1.22, 1.32);
   const px = photoRight ? ox + W - pw - 40 * s : ox + 40 * s;
   const py = oy + rng.float(100, 125) * s;
-  out += portrait(rng, px, py, pw, ph, rng.bool(0.35));
-  if (rng.bool(0.5)) out += portrait(rng, photoRight ? ox + 40 * s : ox + W * 0.84, oy + 400 * s, 105 * s, 135 * s, true).replace(/<g /, `<g opacity="${rng.float(0.2, 0.45).toFixed(2)}" `);
+  out += portrait(rng, px, py, pw, ph, rng.bool(0.35), slots);
+  if (rng.bool(0.5)) {
+    const ghost = rng.float(0.2, 0.45);
+    out += portrait(rng, photoRight ? ox + 40 * s : ox + W * 0.84, oy + 400 * s, 105 * s, 135 * s, true, slots, ghost).replace(/<g /, `<g opacity="${ghost.toFixed(2)}" `);
+  }
   const lab = { size: rng.float(11, 14) * s, fill: ink } as const;
   const val = { size: rng.float(20, 25) * s, fill: '#111', weight: (rng.bool(0.8) ? 'bold' : 'normal') as 'bold' | 'normal', family: rng.pick([SANS, MONO, SANS, SERIF]) };
   const L = (en: string, fr: string, n: number): string => `${numbered ? `${n}. ` : ''}${en}${bilingual ? ` / ${fr}` : ''}`;
@@ -99,7 +102,7 @@ function dataPage(rng: Rng, ox: number, oy: number, W: number, p: Person): strin
   return out;
 }
 
-function visaPage(rng: Rng, ox: number, oy: number, W: number, p: Person): string {
+function visaPage(rng: Rng, ox: number, oy: number, W: number, p: Person, slots: PhotoSlot[]): string {
   const H = W * 0.704;
   const hue = rng.int(0, 359);
   let out = rect(ox, oy, W, H, hsl(hue, rng.float(10, 40), rng.float(84, 95)));
@@ -119,7 +122,7 @@ function visaPage(rng: Rng, ox: number, oy: number, W: number, p: Person): strin
     out += guilloche(rng, vx, vy, vw, vh * 0.8, hsl(rng.int(0, 359), 60, 45), 20, 0.3);
     out += text(vx + vw * 0.05, vy + vh * 0.12, 'VISA', { size: W * 0.05, weight: 'bold', fill: '#333' });
     out += text(vx + vw * 0.3, vy + vh * 0.12, rng.pick(COUNTRIES).name, { size: W * 0.025, fill: '#333' });
-    out += portrait(rng, vx + vw * 0.04, vy + vh * 0.2, vw * 0.2, vh * 0.5, true);
+    out += portrait(rng, vx + vw * 0.04, vy + vh * 0.2, vw * 0.2, vh * 0.5, true, slots);
     const fields = ['VALID FROM', 'UNTIL', 'TYPE OF VISA', 'NUMBER OF ENTRIES', 'SURNAME, NAME', 'REMARKS'];
     fields.forEach((f, i) => {
       out += text(vx + vw * 0.3, vy + vh * (0.25 + i * 0.09), f, { size: W * 0.014, fill: '#555' });
@@ -152,13 +155,14 @@ export function renderPassport(rng: Rng): Rendered {
   const W = rng.int(760, 1000);
   const H = Math.round(W * 0.704);
   const p = randomPerson(rng);
+  const slots: PhotoSlot[] = [];
   if (rng.bool(0.45)) {
     // open booklet: data page and the facing page, with a fold, the cover edge showing
     const cover = hsl(rng.pick([0, 220, 130, 350, 20, 200]), rng.float(30, 70), rng.float(10, 30));
     const m = Math.round(W * rng.float(0.015, 0.04));
     const dataBelow = rng.bool(0.75);
     let body = rect(0, 0, W + 2 * m, 2 * H + 2 * m, cover, `rx="${m}"`);
-    body += dataBelow ? visaPage(rng, m, m, W, p) + dataPage(rng, m, m + H, W, p) : dataPage(rng, m, m, W, p) + visaPage(rng, m, m + H, W, p);
+    body += dataBelow ? visaPage(rng, m, m, W, p, slots) + dataPage(rng, m, m + H, W, p, slots) : dataPage(rng, m, m, W, p, slots) + visaPage(rng, m, m + H, W, p, slots);
     const fid = `fold${rng.u32()}`;
     body += `<defs><linearGradient id="${fid}" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#000" stop-opacity="0"/><stop offset="0.5" stop-color="#000" stop-opacity="${rng.float(0.15, 0.4).toFixed(2)}"/><stop offset="1" stop-color="#000" stop-opacity="0"/></linearGradient></defs>`;
     body += rect(m, m + H - H * 0.04, W, H * 0.08, `url(#${fid})`);
@@ -168,8 +172,9 @@ export function renderPassport(rng: Rng): Rendered {
       for (let x = m + W * 0.05; x < m + W * 0.95; x += W * 0.03) d += `M${x.toFixed(1)} ${m + H}h${(W * 0.015).toFixed(1)}`;
       body += `<path d="${d}" stroke="${hsl(0, 0, rng.float(30, 90))}" stroke-width="${(W * 0.003).toFixed(1)}"/>`;
     }
-    return svgDoc(W + 2 * m, 2 * H + 2 * m, body);
+    return { ...svgDoc(W + 2 * m, 2 * H + 2 * m, body), slots };
   }
-  return svgDoc(W, H, dataPage(rng, 0, 0, W, p));
+  const page = dataPage(rng, 0, 0, W, p, slots);
+  return { ...svgDoc(W, H, page), slots };
 }
 export { esc };

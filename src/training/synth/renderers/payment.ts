@@ -45,7 +45,7 @@ export function renderPaymentCard(rng: Rng, opts: RenderOpts = {}): Rendered {
   const fg = dark ? '#f4f4f4' : '#1b1b1b';
   const gid = `g${rng.u32()}`;
   const r = 32 * s;
-  const back = rng.bool(0.3);
+  const back = opts.side ? opts.side === 'back' : rng.bool(0.3);
   const vertical = !back && rng.bool(0.12);
   const CW = vertical ? H : W;
   const CH = vertical ? W : H;

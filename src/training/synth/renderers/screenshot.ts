@@ -5,7 +5,7 @@
  * Photo slots are filled with real Debian photos by the generator.
  */
 import type { Rng } from '../prng.js';
-import { MONO, SANS, hsl, photoPlaceholder, rect, svgDoc, text, textLines, type PhotoSlot, type Rendered, type RenderOpts } from '../svg.js';
+import { MONO, SANS, hsl, photoPlaceholder, photoSlot, rect, svgDoc, text, textLines, type PhotoSlot, type Rendered, type RenderOpts } from '../svg.js';
 
 const WORDS = ['File', 'Edit', 'View', 'Insert', 'Format', 'Tools', 'Help', 'Window', 'Settings', 'Project', 'Run', 'Debug', 'Go', 'History', 'Bookmarks'];
 const PHRASES = ['Dashboard', 'Inbox', 'Overview', 'Users', 'Security alerts', 'Reports', 'Invoices', 'Deploy pipeline', 'Network settings', 'Firewall rules', 'Search results', 'Recent files', 'Quarterly revenue', 'Event log', 'Sign in', 'Messages'];
@@ -61,7 +61,7 @@ interface Ctx {
 
 /** A photo slot (and, without real photos, a drawn placeholder in it). */
 function photo(rng: Rng, ctx: Ctx, x: number, y: number, w: number, h: number, r = 0): string {
-  ctx.slots.push({ x, y, w, h, r });
+  ctx.slots.push(photoSlot(rng, x, y, w, h, 0.25, r));
   return ctx.opts.photos ? '' : photoPlaceholder(rng, x, y, w, h);
 }
 
