@@ -49,7 +49,7 @@ function assertTd1(l1: string, l2: string, l3: string): void {
 }
 
 test('generator version is bumped for the 0.4 engine', () => {
-  assert.equal(GENERATOR_VERSION, 'synth-0.4.0');
+  assert.equal(GENERATOR_VERSION, 'synth-0.4.1');
 });
 
 test('both sides of a card on one page: sizes add up, person slots move with their card', () => {

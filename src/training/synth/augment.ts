@@ -778,6 +778,9 @@ export interface FinishOpts {
   camera?: boolean;
 }
 
+/** Share of samples (any class) finished in greyscale. */
+export const GREY_SHARE = 0.08;
+
 /** 3×3 colour matrix: brightness × saturation × hue rotation (luma-preserving, like modulate but in RGB). */
 function colourMatrix(brightness: number, saturation: number, hueDeg: number): number[] {
   const a = (hueDeg * Math.PI) / 180;
@@ -816,7 +819,10 @@ export async function finish(rng: Rng, img: Img, opts: FinishOpts = {}): Promise
   let p = toSharp(cur).flatten({ background: '#ffffff' });
   const [cw, ch] = await size(cur);
   if (Math.max(cw, ch) !== side) p = p.resize(side, side, { fit: 'inside', withoutEnlargement: false });
-  const m = colourMatrix(1 + rng.float(-0.25, 0.2) * k, 1 + rng.float(-0.4, 0.3) * k, rng.float(-12, 12) * k);
+  // Monochrome in every class alike: greyscale scans, photocopies and black-and-white photos are common, and a
+  // colour-only 'other' taught the model that grey means document (real grey photos came out as passports).
+  const grey = rng.bool(GREY_SHARE);
+  const m = colourMatrix(1 + rng.float(-0.25, 0.2) * k, grey ? 0 : 1 + rng.float(-0.4, 0.3) * k, rng.float(-12, 12) * k);
   const gamma = rng.bool(0.3 * k) ? rng.float(0.7, 1.4) : 1;
   if (opts.camera && rng.bool(0.12)) {
     const n = rng.pick([5, 7, 9]);

@@ -26,7 +26,7 @@ export const LABELS = ['passport', 'id_card', 'ssn_card', 'payment_card', 'scree
 export type Label = (typeof LABELS)[number];
 
 /** Bump when the generator's output changes (the caches key on generatorFingerprint, which also hashes the code). */
-export const GENERATOR_VERSION = 'synth-0.4.0';
+export const GENERATOR_VERSION = 'synth-0.4.1';
 
 const SYNTH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
