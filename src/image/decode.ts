@@ -45,7 +45,6 @@ export function splitViews(rgb: Uint8Array, size: number): Uint8Array[] {
   return out;
 }
 
-
 export const DEFAULT_INPUT: ModelInputSpec = { size: 224, fit: 'fill' };
 
 export interface DecodedImage {

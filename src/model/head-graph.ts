@@ -6,7 +6,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { Head } from './manifest.js';
-import { encodeModel, tensorValueInfo } from './onnx-convert.js';
+import { encodeGraph, tensorValueInfo } from './onnx-convert.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -60,16 +60,11 @@ export function encodeWeights(W: Float32Array): string {
 /** A stand-alone model: `features` [N, dim] → `logits` [N, labels]. */
 export function headModelBytes(head: Head, dim: number): Uint8Array {
   const { nodes, initializers } = headNodes(head, 'features', 'logits');
-  return encodeModel({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'casb-scan head',
-    graph: {
-      name: 'head',
-      node: nodes,
-      initializer: initializers,
-      input: [tensorValueInfo('features', FLOAT, ['N', dim])],
-      output: [tensorValueInfo('logits', FLOAT, ['N', head.b.length])],
-    },
+  return encodeGraph('casb-scan head', {
+    name: 'head',
+    node: nodes,
+    initializer: initializers,
+    input: [tensorValueInfo('features', FLOAT, ['N', dim])],
+    output: [tensorValueInfo('logits', FLOAT, ['N', head.b.length])],
   });
 }

@@ -520,6 +520,11 @@ export function parseTap(spec: string): { layer: string; pool: TapPool } {
   return { layer, pool };
 }
 
+/** A small hand-built graph (head, training step) as a model at the converter's IR version and opset. */
+export function encodeGraph(producerName: string, graph: onnxProto.onnx.IGraphProto): Uint8Array {
+  return encodeModel({ irVersion: IR_VERSION, opsetImport: [{ domain: '', version: OPSET }], producerName, graph });
+}
+
 export function encodeModel(model: onnxProto.onnx.IModelProto): Uint8Array {
   const err = onnx.ModelProto.verify(model);
   if (err) throw new Error(`invalid ModelProto: ${err}`);

@@ -26,7 +26,7 @@ import { modelVersionOf, type LoadedModel, type Manifest } from '../model/manife
 import { UserError, errorMessage } from '../util/errors.js';
 import { EMBED_CACHE, sha256 } from './embed-cache.js';
 import { embedJobs, type EmbedJob } from './embed.js';
-import { fitHead, headScorer, imageProba, splitByImage, type FitImage, type FitResult } from './fit.js';
+import { fitHead, imageProba, scoreImages, splitByImage, type FitImage, type FitResult } from './fit.js';
 import { argmax } from './softmax.js';
 import { finish, randomCropResize } from './synth/augment.js';
 import { GENERATOR_VERSION, LABELS as SYNTH_LABELS, generateSample, generatorFingerprint, loadSources, type Label as SynthLabel } from './synth/index.js';
@@ -467,19 +467,14 @@ export async function addClass(opts: AddClassOptions): Promise<AddClassResult> {
  */
 async function scoreCustomHoldout(images: FitImage[], labels: string[], name: string, fit: FitResult, seed: number, fraction: number, V: number): Promise<CustomHoldout> {
   const { hold } = splitByImage(images, labels, seed, fraction);
-  const scorer = await headScorer(fit.head, images[0]!.views[0]!.length);
-  try {
-    const predicted = new Map<FitImage, string>();
-    for (const im of hold) predicted.set(im, labels[argmax(imageProba(await scorer.score(im.views.slice(0, V)), 1))]!);
-    const mine = hold.filter((im) => im.label === name);
-    const others = hold.filter((im) => im.label !== name);
-    return {
-      images: mine.length,
-      recall: mine.length ? mine.filter((im) => predicted.get(im) === name).length / mine.length : 0,
-      baseImages: others.length,
-      falsePositives: others.filter((im) => predicted.get(im) === name).length,
-    };
-  } finally {
-    await scorer.close();
-  }
+  const scored = await scoreImages(fit.head, images[0]!.views[0]!.length, hold.map((im) => ({ views: im.views.slice(0, V) })));
+  const predicted = new Map(hold.map((im, i) => [im, labels[argmax(imageProba(scored[i]!, 1))]]));
+  const mine = hold.filter((im) => im.label === name);
+  const others = hold.filter((im) => im.label !== name);
+  return {
+    images: mine.length,
+    recall: mine.length ? mine.filter((im) => predicted.get(im) === name).length / mine.length : 0,
+    baseImages: others.length,
+    falsePositives: others.filter((im) => predicted.get(im) === name).length,
+  };
 }

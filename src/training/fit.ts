@@ -62,19 +62,6 @@ export interface FitResult {
   fitSeconds: number;
 }
 
-/** Logits of a linear head for one feature vector (the MLP is scored through headScorer). */
-export function logits(head: Head, x: ArrayLike<number>): Float64Array {
-  if (head.hidden) throw new Error('logits(): use headScorer for a head with a hidden layer');
-  const z = new Float64Array(head.b.length);
-  for (let k = 0; k < z.length; k++) {
-    const w = head.W[k]!;
-    let s = head.b[k]!;
-    for (let j = 0; j < w.length; j++) s += w[j]! * x[j]!;
-    z[k] = s;
-  }
-  return z;
-}
-
 /**
  * Logits of any head for many feature vectors, through the same ONNX nodes the classifier runs
  * (head-graph.ts). Returns a function over rows; call `close()` when done.
@@ -101,7 +88,7 @@ export async function headScorer(head: Head, dim: number): Promise<{ score: (row
 }
 
 /** Per image, the logits of each of its views. */
-async function scoreImages(head: Head, dim: number, set: readonly FitImage[]): Promise<Float64Array[][]> {
+export async function scoreImages(head: Head, dim: number, set: readonly { views: readonly Float32Array[] }[]): Promise<Float64Array[][]> {
   const scorer = await headScorer(head, dim);
   try {
     const flat = await scorer.score(set.flatMap((im) => im.views));
@@ -130,7 +117,7 @@ export function imageProba(viewLogits: Float64Array[], T: number, earlyExit?: nu
 }
 
 /** Early-exit thresholds tried, lowest (fastest) first. */
-const EARLY_EXIT_GRID = [0.8, 0.85, 0.9, 0.95, 0.98, 0.99];
+export const EARLY_EXIT_GRID = [0.8, 0.85, 0.9, 0.95, 0.98, 0.99];
 
 /**
  * The lowest early-exit threshold whose hold-out accuracy is within `tolerance` of averaging

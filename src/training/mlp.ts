@@ -15,14 +15,13 @@ import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { encodeWeights } from '../model/head-graph.js';
 import type { Head } from '../model/manifest.js';
-import { encodeModel, tensorValueInfo } from '../model/onnx-convert.js';
+import { encodeGraph, tensorValueInfo } from '../model/onnx-convert.js';
 import { roundSig } from './softmax.js';
 import { Rng } from './synth/prng.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT = onnx.AttributeProto.AttributeType.INT;
-const INTS = onnx.AttributeProto.AttributeType.INTS;
 
 export interface MlpOptions {
   hidden: number;
@@ -82,8 +81,8 @@ function stepGraph(D: number, H: number, K: number, mu: Float32Array, sd: Float3
   const n = (opType: string, input: string[], output: string[], attribute: onnxProto.onnx.IAttributeProto[] = []) => ({ name: output[0], opType, input, output, attribute });
   const tA = { name: 'transA', type: INT, i: 1 };
   const tB = { name: 'transB', type: INT, i: 1 };
-  const axes = (a: number[]) => ({ name: 'axes', type: INTS, ints: a });
   const keep = (k: number) => ({ name: 'keepdims', type: INT, i: k });
+  // ReduceSum-13 takes its axes as an input tensor (axis0 / axis1 below); no axes: all of them
   const nodes = [
     n('Sub', ['X', 'mu'], ['Xc']),
     n('Div', ['Xc', 'sd'], ['Xs']),
@@ -100,19 +99,18 @@ function stepGraph(D: number, H: number, K: number, mu: Float32Array, sd: Float3
     n('ReduceSum', ['YlogP'], ['negLoss'], [keep(0)]),
     n('Neg', ['negLoss'], ['loss']),
     // dL/dZ2 = P·Σ_k Y − Y  (rows of Y sum to each row's loss weight)
-    n('ReduceSum', ['Y'], ['rowW'], [axes([1]), keep(1)]),
+    n('ReduceSum', ['Y', 'axis1'], ['rowW'], [keep(1)]),
     n('Mul', ['P', 'rowW'], ['PW']),
     n('Sub', ['PW', 'Y'], ['G2']),
     n('Gemm', ['A1d', 'G2'], ['gW2'], [tA]),
-    n('ReduceSum', ['G2'], ['gb2'], [axes([0]), keep(0)]),
+    n('ReduceSum', ['G2', 'axis0'], ['gb2'], [keep(0)]),
     n('Gemm', ['G2', 'W2'], ['GA1d'], [tB]),
     n('Mul', ['GA1d', 'M2'], ['GA1']),
     n('Sign', ['A1'], ['reluMask']),
     n('Mul', ['GA1', 'reluMask'], ['G1']),
     n('Gemm', ['Xd', 'G1'], ['gW1'], [tA]),
-    n('ReduceSum', ['G1'], ['gb1'], [axes([0]), keep(0)]),
+    n('ReduceSum', ['G1', 'axis0'], ['gb1'], [keep(0)]),
   ];
-  // ReduceSum-13 takes axes as an input, not an attribute: rewrite those nodes.
   const init: onnxProto.onnx.ITensorProto[] = [
     { name: 'mu', dims: [D], dataType: FLOAT, rawData: new Uint8Array(mu.buffer.slice(0)) },
     { name: 'sd', dims: [D], dataType: FLOAT, rawData: new Uint8Array(sd.buffer.slice(0)) },
@@ -120,23 +118,12 @@ function stepGraph(D: number, H: number, K: number, mu: Float32Array, sd: Float3
     { name: 'axis0', dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [0] },
     { name: 'axis1', dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [1] },
   ];
-  for (const node of nodes) {
-    if (node.opType !== 'ReduceSum') continue;
-    const ax = node.attribute.find((a) => a.name === 'axes');
-    if (ax) node.input = [...node.input, ax.ints![0] === 0 ? 'axis0' : 'axis1'];
-    node.attribute = node.attribute.filter((a) => a.name !== 'axes');
-  }
-  return encodeModel({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'casb-scan mlp-train',
-    graph: {
-      name: 'mlp_step',
-      node: nodes,
-      initializer: init,
-      input: [f('X', ['B', D]), f('Y', ['B', K]), f('M1', ['B', D]), f('M2', ['B', H]), f('W1', [D, H]), f('b1', [H]), f('W2', [H, K]), f('b2', [K])],
-      output: [f('loss', []), f('gW1', [D, H]), f('gb1', [H]), f('gW2', [H, K]), f('gb2', [K])],
-    },
+  return encodeGraph('casb-scan mlp-train', {
+    name: 'mlp_step',
+    node: nodes,
+    initializer: init,
+    input: [f('X', ['B', D]), f('Y', ['B', K]), f('M1', ['B', D]), f('M2', ['B', H]), f('W1', [D, H]), f('b1', [H]), f('W2', [H, K]), f('b2', [K])],
+    output: [f('loss', []), f('gW1', [D, H]), f('gb1', [H]), f('gW2', [H, K]), f('gb2', [K])],
   });
 }
 

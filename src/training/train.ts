@@ -21,7 +21,7 @@ import { loadBackboneOnly } from '../model/classifier.js';
 import { LABELS, parseHead, parseManifest, type Manifest } from '../model/manifest.js';
 import { EMBED_CACHE } from './embed-cache.js';
 import { embedJobs, type EmbedJob } from './embed.js';
-import { fitHead, type FitResult } from './fit.js';
+import { EARLY_EXIT_GRID, fitHead, type FitResult } from './fit.js';
 import { formatMetrics } from './metrics.js';
 import type { SoftmaxHead } from './softmax.js';
 import { fetchDebian, loadDebianIndex, specsFingerprint } from './fetch-debian.js';
@@ -87,7 +87,7 @@ export function buildManifest(args: {
       trainCount: fit.trainCount,
       holdoutCount: fit.holdoutCount,
       thresholdRule: 'per label, the lowest top score keeping hold-out precision >= 0.97, clamped to [0.35, 0.9]',
-      ...(fit.earlyExit !== undefined ? { earlyExitRule: 'the lowest of 0.8/0.85/0.9/0.95/0.98/0.99 whose hold-out accuracy is within 0.2 points of averaging every view' } : {}),
+      ...(fit.earlyExit !== undefined ? { earlyExitRule: `the lowest of ${EARLY_EXIT_GRID.join('/')} whose hold-out accuracy is within 0.2 points of averaging every view` } : {}),
       uncertainRule: 'top score <= hi, the largest score whose hold-out neighbours within 0.1 below are right <= 70% of the time (clamped to [0.3, 0.7])',
     },
     metrics: {
