@@ -6,14 +6,23 @@
  *   classify-only    decode + ONNX inference, as the pipeline runs them (CPU queue + batcher)
  *   pipeline-local   casb scan of the corpus folder into a fresh PGlite store
  *   rescan-local     the same scan again (everything unchanged)
+ *   ocr              the casb pipeline (classifier-gated OCR) against OCR on every image, on a
+ *                    mixed corpus with ~20% sensitive documents: speed ratio and entity recall
+ *                    (src/bench/ocr-bench.ts)
  *
- * Usage: npm run bench -- [--n 200] [--out bench.json]
+ * Usage: npm run bench -- [--only decode,classify,pipeline,ocr] [--n 200] [--ocr-n 40] [--seed 7]
+ *                         [--ocr-workers 1] [--keep] [--out bench.json]
+ *   --n       images of the throughput corpus; with `--only ocr`, of the OCR corpus
+ *   --ocr     same as --only ocr;  --no-ocr: everything but ocr
+ *   --keep    keep the OCR bench's temp folder (corpus + both data dirs)
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
+import { formatOcrBench, runOcrBench } from './bench/ocr-bench.js';
 import { decodeForModel, DEFAULT_INPUT } from './image/decode.js';
 import { openImageClassifier } from './model/image-classifier.js';
 import { scanSource } from './scan-source.js';
@@ -24,7 +33,18 @@ const arg = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
+const flag = (name: string) => args.includes(`--${name}`);
+const SECTIONS = ['decode', 'classify', 'pipeline', 'ocr'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = flag('ocr') ? ['ocr'] : arg('only', SECTIONS.filter((s) => s !== 'ocr' || !flag('no-ocr')).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s} (sections: ${SECTIONS.join(', ')})`);
+const run = (s: Section) => only.includes(s);
+const throughput = run('decode') || run('classify') || run('pipeline');
 const N = Number(arg('n', '200'));
+// the OCR corpus: --ocr-n, else --n when OCR is the only section, else a size that runs in a few minutes
+const OCR_N = Number(arg('ocr-n', throughput || !args.includes('--n') ? '40' : String(N)));
+const SEED = Number(arg('seed', '7'));
+const OCR_WORKERS = Number(arg('ocr-workers', '1'));
 const OUT = arg('out', 'bench.json');
 
 /** Deterministic corpus: sizes from 0.3 to 4 MP, JPEG/PNG/WebP, noise plus shapes so codecs do real work. */
@@ -54,59 +74,85 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
   return { ms: performance.now() - t0, value };
 }
 
-const root = await mkdtemp(path.join(os.tmpdir(), 'casb-bench-'));
-try {
-  const corpus = path.join(root, 'corpus');
-  await mkdir(corpus);
-  process.stderr.write(`generating ${N} images...\n`);
-  const files = await makeCorpus(corpus);
-  const cores = os.availableParallelism();
-  const bytes = await Promise.all(files.map((f) => readFile(f)));
+const result: Record<string, unknown> = { node: process.version, cores: os.availableParallelism(), sections: only };
 
-  const decode = await timed(async () => {
-    const q = new PQueue({ concurrency: cores });
-    await Promise.all(bytes.map((b) => q.add(() => decodeForModel(b, DEFAULT_INPUT))));
-  });
+if (throughput) {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'casb-bench-'));
+  try {
+    const corpus = path.join(root, 'corpus');
+    await mkdir(corpus);
+    process.stderr.write(`generating ${N} images...\n`);
+    const files = await makeCorpus(corpus);
+    const cores = os.availableParallelism();
+    const bytes = await Promise.all(files.map((f) => readFile(f)));
+    const rate = (ms: number) => N / (ms / 1000);
+    const rows: { stage: string; ms: number; imagesPerSec: number }[] = [];
+    const ratios: Record<string, number> = {};
 
-  const classifier = await openImageClassifier();
-  const classify = await timed(async () => {
-    const q = new PQueue({ concurrency: cores });
-    await Promise.all(bytes.map(async (b) => classifier.classify((await q.add(() => decodeForModel(b, classifier.input))).rgb)));
-  });
-  await classifier.close();
+    if (run('decode')) {
+      const decode = await timed(async () => {
+        const q = new PQueue({ concurrency: cores });
+        await Promise.all(bytes.map((b) => q.add(() => decodeForModel(b, DEFAULT_INPUT))));
+      });
+      rows.push({ stage: 'decode-only', ms: decode.ms, imagesPerSec: rate(decode.ms) });
+    }
 
-  const dataDir = path.join(root, 'db');
-  // warm the embedded database once so its first-time initialisation is not counted as scanning
-  await (await openStore({ dataDir })).close();
-  const full = await timed(() => scanSource(corpus, { dataDir }));
-  const rescan = await timed(() => scanSource(corpus, { dataDir }));
+    if (run('classify')) {
+      const classifier = await openImageClassifier();
+      const classify = await timed(async () => {
+        const q = new PQueue({ concurrency: cores });
+        await Promise.all(bytes.map(async (b) => classifier.classify((await q.add(() => decodeForModel(b, classifier.input))).rgb)));
+      });
+      await classifier.close();
+      rows.push({ stage: 'classify-only', ms: classify.ms, imagesPerSec: rate(classify.ms) });
+    }
 
-  const rate = (ms: number) => N / (ms / 1000);
-  const rows = [
-    { stage: 'decode-only', ms: decode.ms, imagesPerSec: rate(decode.ms) },
-    { stage: 'classify-only', ms: classify.ms, imagesPerSec: rate(classify.ms) },
-    { stage: 'pipeline-local (PGlite)', ms: full.ms, imagesPerSec: rate(full.ms) },
-    { stage: 'rescan-local (unchanged)', ms: rescan.ms, imagesPerSec: rate(rescan.ms) },
-  ];
-  const result = {
-    n: N,
-    cores,
-    node: process.version,
-    ratios: {
-      classifyToDecode: rate(classify.ms) / rate(decode.ms),
-      pipelineToClassify: rate(full.ms) / rate(classify.ms),
-      rescanToFull: rescan.ms / full.ms,
-    },
-    stageTimingsMs: full.value.timings,
-    rows,
-  };
-  process.stdout.write(`\n${'stage'.padEnd(28)}${'seconds'.padStart(9)}${'images/s'.padStart(10)}\n`);
-  for (const r of rows) process.stdout.write(`${r.stage.padEnd(28)}${(r.ms / 1000).toFixed(2).padStart(9)}${r.imagesPerSec.toFixed(1).padStart(10)}\n`);
-  process.stdout.write(
-    `\nclassify/decode ${result.ratios.classifyToDecode.toFixed(2)} · pipeline/classify ${result.ratios.pipelineToClassify.toFixed(2)} · rescan/full ${result.ratios.rescanToFull.toFixed(3)}\n`,
-  );
-  await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`wrote ${OUT}\n`);
-} finally {
-  await rm(root, { recursive: true, force: true });
+    if (run('pipeline')) {
+      const dataDir = path.join(root, 'db');
+      // warm the embedded database once so its first-time initialisation is not counted as scanning
+      await (await openStore({ dataDir })).close();
+      const full = await timed(() => scanSource(corpus, { dataDir }));
+      const rescan = await timed(() => scanSource(corpus, { dataDir }));
+      rows.push({ stage: 'pipeline-local (PGlite)', ms: full.ms, imagesPerSec: rate(full.ms) });
+      rows.push({ stage: 'rescan-local (unchanged)', ms: rescan.ms, imagesPerSec: rate(rescan.ms) });
+      ratios.rescanToFull = rescan.ms / full.ms;
+      result.stageTimingsMs = full.value.timings;
+    }
+
+    const ms = (stage: string) => rows.find((r) => r.stage.startsWith(stage))?.ms;
+    const [d, c, p] = [ms('decode-only'), ms('classify-only'), ms('pipeline-local')];
+    if (d && c) ratios.classifyToDecode = rate(c) / rate(d);
+    if (c && p) ratios.pipelineToClassify = rate(p) / rate(c);
+    Object.assign(result, { n: N, ratios, rows });
+    process.stdout.write(`\n${'stage'.padEnd(28)}${'seconds'.padStart(9)}${'images/s'.padStart(10)}\n`);
+    for (const r of rows) process.stdout.write(`${r.stage.padEnd(28)}${(r.ms / 1000).toFixed(2).padStart(9)}${r.imagesPerSec.toFixed(1).padStart(10)}\n`);
+    const parts = [
+      ratios.classifyToDecode !== undefined ? `classify/decode ${ratios.classifyToDecode.toFixed(2)}` : '',
+      ratios.pipelineToClassify !== undefined ? `pipeline/classify ${ratios.pipelineToClassify.toFixed(2)}` : '',
+      ratios.rescanToFull !== undefined ? `rescan/full ${ratios.rescanToFull.toFixed(3)}` : '',
+    ].filter(Boolean);
+    if (parts.length) process.stdout.write(`\n${parts.join(' · ')}\n`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
+
+if (run('ocr')) {
+  // 1. negatives = the generator's rendered hard negatives (business cards, receipts, UI screenshots): the worst case for the gate
+  const ocr = await runOcrBench({ n: OCR_N, seed: SEED, ocrWorkers: OCR_WORKERS, keep: flag('keep') });
+  process.stdout.write(`\n== OCR bench, rendered hard negatives\n${formatOcrBench(ocr)}`);
+  result.ocr = ocr;
+  // 2. negatives = real photos and screenshots (Debian packages reserved for evaluation), when `npm run fetch-eval` has run:
+  //    what a tenant's storage mostly holds
+  const realDir = path.resolve('.cache/eval-debian');
+  if (existsSync(path.join(realDir, 'other'))) {
+    const real = await runOcrBench({ n: OCR_N, seed: SEED, ocrWorkers: OCR_WORKERS, keep: flag('keep'), negativesDir: realDir });
+    process.stdout.write(`\n== OCR bench, real photos and screenshots as negatives (${path.relative(process.cwd(), realDir)})\n${formatOcrBench(real)}`);
+    result.ocrRealNegatives = real;
+  } else {
+    process.stdout.write('\n(no .cache/eval-debian: run `npm run fetch-eval` to also bench with real photos and screenshots as negatives)\n');
+  }
+}
+
+await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`wrote ${OUT}\n`);

@@ -2,11 +2,16 @@
  * One call that scans a source end to end: open the store, the classifier and the
  * connector, run the pipeline, close everything. The CLI and the tests use it.
  */
+import path from 'node:path';
 import { openConnector } from '../connectors/registry.js';
 import { openImageClassifier } from './model/image-classifier.js';
+import { createOcrPool } from './ocr/pool.js';
+import { createOcrStage, MRZ_ALPHABET } from './ocr/stage.js';
+import type { OcrEngine } from './ocr/types.js';
 import { runScan, type ScanOptions, type ScanSummary } from './pipeline/scan.js';
-import { DEFAULT_POLICY, withCustomLabels } from './policy/policy.js';
-import { openStore, type Store } from './store/index.js';
+import { DEFAULT_POLICY, withCustomLabels, type Policy } from './policy/policy.js';
+import { defaultDataDir, openStore, type Store } from './store/index.js';
+import { loadHashKey } from './util/redact.js';
 
 export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
   /** PostgreSQL URL; default DATABASE_URL, else embedded PGlite in dataDir. */
@@ -23,6 +28,18 @@ export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
   debug?: (msg: string, err?: unknown) => void;
   /** An already open store to use (left open); otherwise one is opened and closed here. */
   store?: Store;
+  /** The policy (loadPolicy); default DEFAULT_POLICY. */
+  policy?: Policy;
+  /** false: never OCR, whatever the policy says. */
+  ocr?: boolean;
+  /** OCR worker count (default 1: OCR is CPU-bound and shares the cores with decode and inference). */
+  ocrWorkers?: number;
+  /** Per-image OCR time limit (default 60 s); a stuck worker is replaced. */
+  ocrTimeoutMs?: number;
+  /** An OCR engine to use (left open), e.g. one pool shared by many scans. */
+  ocrEngine?: OcrEngine;
+  /** The MRZ re-read engine to use (left open); default: one made here; null: no MRZ second look. */
+  mrzEngine?: OcrEngine | null;
 }
 
 export type { ScanSummary };
@@ -48,14 +65,26 @@ export async function scanSource(
     const store = opts.store ?? (await openStore({ db: opts.db, dataDir: opts.dataDir, schema: opts.schema }));
     try {
       const classifier = await openImageClassifier({ modelDir: opts.modelDir });
+      const policy = withCustomLabels(opts.policy ?? DEFAULT_POLICY, classifier.inner.manifest.customLabels);
+      const dataDir = opts.dataDir ?? defaultDataDir();
+      const ocrOn = opts.ocr !== false && policy.ocr.enabled;
+      // Workers start lazily, on the first image the policy sends to OCR.
+      const poolOpts = { size: opts.ocrWorkers ?? 1, jobTimeoutMs: opts.ocrTimeoutMs, cachePath: path.join(dataDir, 'tesseract') };
+      const engine = ocrOn ? (opts.ocrEngine ?? createOcrPool(poolOpts)) : undefined;
+      // The MRZ re-read engine (see ocr/stage.ts): one worker, started only when a zone needs it.
+      const ownMrz = ocrOn && opts.mrzEngine === undefined;
+      const mrzEngine = ownMrz ? createOcrPool({ ...poolOpts, size: 1, tessParams: { tessedit_char_whitelist: MRZ_ALPHABET } }) : (opts.mrzEngine ?? undefined);
       try {
+        const ocr = engine && createOcrStage(engine, await loadHashKey(dataDir), { mrzEngine });
         const summary = await runScan(
-          { store, connector, classifier, debug: opts.debug, policy: withCustomLabels(DEFAULT_POLICY, classifier.inner.manifest.customLabels) },
-          { ...opts, concurrency: opts.concurrency ? { network: opts.concurrency } : undefined },
+          { store, connector, classifier, debug: opts.debug, policy, ocr },
+          { ...opts, concurrency: { network: opts.concurrency, ocr: opts.ocrWorkers ?? 1 } },
         );
         await after?.(store, summary);
         return summary;
       } finally {
+        if (engine && !opts.ocrEngine) await engine.close();
+        if (ownMrz) await mrzEngine?.close();
         await classifier.close();
       }
     } finally {

@@ -8,6 +8,7 @@ interface FindingsFlags extends DbFlags {
   label?: string;
   source?: string;
   status?: string;
+  entity?: string;
   limit?: number;
   json?: boolean;
 }
@@ -19,6 +20,7 @@ export function registerFindings(program: Command): void {
     .option('--label <label>', 'only this label (passport, id_card, ssn_card, payment_card, ...)')
     .option('--source <source>', 'only this source (a folder or s3://bucket/prefix, as given to scan)')
     .option('--status <status>', 'open | resolved | remediated | dismissed | all', 'open')
+    .option('--entity <type>', 'only entity findings of this type (payment_card_number, us_ssn, mrz, iban)')
     .option('--limit <n>', 'at most this many (default 1000)', (v) => positiveInt(v) && Number(v))
     .option('--json', 'one JSON object per finding per line')
     .option('--db <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database)')
@@ -32,6 +34,7 @@ export function registerFindings(program: Command): void {
           label: flags.label,
           source,
           status: flags.status === 'all' ? undefined : flags.status,
+          entity: flags.entity,
           limit: flags.limit,
         });
         if (flags.json) for (const f of rows) process.stdout.write(`${JSON.stringify(findingJson(f))}\n`);
@@ -52,6 +55,8 @@ export function findingJson(f: FindingRow) {
     score: Number(f.score.toFixed(4)),
     entity: f.entity_type || null,
     redacted: f.redacted_value,
+    valueHash: f.value_hash || null,
+    boxes: f.boxes,
     severity: f.severity,
     status: f.status,
     exposure: f.exposure,
@@ -74,5 +79,10 @@ export function printFindingsTable(rows: FindingRow[], title: string): void {
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
   out.write(line(head));
-  for (const r of table) out.write(line(r));
+  rows.forEach((f, i) => {
+    out.write(line(table[i]!));
+    // Why: the stored explanation, e.g. "passport 0.94; MRZ valid (TD3, issuer UTO, check digits 4/4)".
+    const why = typeof f.explanation?.summary === 'string' ? f.explanation.summary : typeof f.explanation?.reason === 'string' ? f.explanation.reason : '';
+    if (why) out.write(`      why: ${why}\n`);
+  });
 }

@@ -10,6 +10,7 @@ import { logger, setVerbose } from '../util/log.js';
 import { registerClassify } from './classify.js';
 import { registerFindings } from './findings.js';
 import { registerModel } from './model.js';
+import { registerPolicy } from './policy.js';
 import { registerScan } from './scan.js';
 
 const program = new Command()
@@ -24,6 +25,7 @@ registerScan(program);
 registerClassify(program);
 registerFindings(program);
 registerModel(program);
+registerPolicy(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { debugHook } from '../util/log.js';
 import { activeModelDir } from '../model/select.js';
 import { byteSize, MODEL_FLAG_HELP, positiveInt, storeOptions, type DbFlags } from './options.js';
 import { findingJson, printFindingsTable } from './findings.js';
+import { loadPolicy } from '../policy/load.js';
 
 interface ScanFlags extends DbFlags {
   concurrency?: number;
@@ -18,6 +19,10 @@ interface ScanFlags extends DbFlags {
   model?: string;
   restart?: boolean;
   progress?: boolean;
+  policy?: string;
+  ocr?: boolean;
+  ocrWorkers?: number;
+  ocrTimeout?: number;
 }
 
 export function registerScan(program: Command): void {
@@ -35,7 +40,12 @@ export function registerScan(program: Command): void {
     .option('--model <dir|version>', MODEL_FLAG_HELP)
     .option('--restart', 'ignore the checkpoint of an interrupted scan and list from the start')
     .option('--no-progress', 'no live progress line on a terminal')
+    .option('--policy <file>', 'policy file, YAML or JSON (default: $CASB_POLICY, else the built-in policy; see casb policy show)')
+    .option('--no-ocr', 'never OCR, whatever the policy says (label findings only)')
+    .option('--ocr-workers <n>', 'parallel OCR workers (default 1)', positiveInt)
+    .option('--ocr-timeout <seconds>', 'per-image OCR time limit; a stuck worker is replaced (default 60)', positiveInt)
     .action(async (source: string, flags: ScanFlags) => {
+      const policy = await loadPolicy(flags.policy ?? (process.env.CASB_POLICY || undefined));
       const interrupt = new AbortController();
       let signals = 0;
       const onSigint = () => {
@@ -59,6 +69,10 @@ export function registerScan(program: Command): void {
             maxBytes: flags.maxBytes,
             modelDir: await activeModelDir(flags.model, storeOptions(flags).dataDir),
             restart: flags.restart,
+            policy,
+            ocr: flags.ocr,
+            ocrWorkers: flags.ocrWorkers,
+            ocrTimeoutMs: flags.ocrTimeout ? flags.ocrTimeout * 1000 : undefined,
             signal: interrupt.signal,
             trigger: 'cli',
             onProgress: bar?.update,
@@ -100,6 +114,8 @@ function failedText(items: Array<{ path: string; outcome: string; detail: string
     network: 'the next scan retries it',
     changed: 'it changed while being scanned; the next scan picks up the new version',
     too_large: 'raise the pixel or byte limit if it should be scanned',
+    ocr_timeout: 'its classification was kept; the next scan retries the OCR (or raise --ocr-timeout)',
+    ocr_error: 'its classification was kept; the next scan retries the OCR',
   };
   const lines = items.map((i) => {
     const reason = i.outcome.slice('failed:'.length);
@@ -123,6 +139,8 @@ function summaryText(s: ScanSummary): string {
     `  skipped  ${total(s.skipped)}${total(s.skipped) ? `  (${fmt(s.skipped)})` : ''}`,
     `  failed   ${total(s.failed)}${total(s.failed) ? `  (${fmt(s.failed)})` : ''}`,
     `  findings ${s.findings}${s.findings ? `  (${fmt(s.findingsByLabel)})` : ''}  in this run`,
+    `  entities ${total(s.findingsByEntity)}${total(s.findingsByEntity) ? `  (${fmt(s.findingsByEntity)})` : ''}  validated by OCR`,
+    `  ocr      ${s.ocr.images} images${s.ocr.failed ? `, ${s.ocr.failed} could not be read` : ''}${s.timings.ocr ? ` (${(s.timings.ocr / 1000).toFixed(1)} s)` : ''}`,
   ];
   if (s.status !== 'completed') lines.push('  Run the same command again to finish the source.');
   return `${lines.join('\n')}\n`;

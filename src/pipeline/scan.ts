@@ -15,8 +15,12 @@ import PQueue from 'p-queue';
 import type { Connector, ObjectRef, Page } from '../../connectors/contract.js';
 import { decodeForModel, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
-import { DEFAULT_POLICY, labelFindings, type ClassificationLike, type Policy } from '../policy/policy.js';
-import type { FindingRecord, ItemRecord, RunInfo, Store } from '../store/index.js';
+import picomatch from 'picomatch';
+import type { OcrStage } from '../ocr/stage.js';
+import { decideFindings, ocrReason, type ClassificationLike, type OcrReport } from '../policy/decide.js';
+import { policyVersion as versionOf } from '../policy/load.js';
+import { DEFAULT_POLICY, type Policy } from '../policy/schema.js';
+import type { ItemRecord, RunInfo, Store } from '../store/index.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
 import { withRetry } from '../util/retry.js';
 import { LowWaterMark } from './checkpoint.js';
@@ -30,20 +34,12 @@ export interface ImageClassifier {
   classify(rgb: Uint8Array): Promise<ClassificationLike>;
 }
 
-/**
- * The OCR + recognizers stage. The policy decides whether it runs for an image; it returns
- * entity findings (values already redacted and hashed). Filled in by the OCR issue.
- */
-export interface OcrStage {
-  wants(cls: ClassificationLike): boolean;
-  run(image: Buffer, cls: ClassificationLike, signal: AbortSignal): Promise<FindingRecord[]>;
-}
-
 export interface ScanDeps {
   store: Store;
   connector: Connector;
   classifier: ImageClassifier;
   policy?: Policy;
+  /** OCR + recognizers (src/ocr/stage.ts); the policy decides per image whether it runs. Absent: no OCR. */
   ocr?: OcrStage;
   /** Debug-level details (stack traces, retries) for --verbose. */
   debug?: (msg: string, err?: unknown) => void;
@@ -86,6 +82,11 @@ export interface ScanSummary {
   downloaded: number;
   findings: number;
   findingsByLabel: Record<string, number>;
+  /** Entity findings by entity type (payment_card_number, mrz, ...). */
+  findingsByEntity: Record<string, number>;
+  /** Images the policy sent to OCR, and how many of those OCR could not finish. */
+  ocr: { images: number; failed: number };
+  policyVersion: string;
   wallMs: number;
   imagesPerSec: number;
   timings: Record<string, number>;
@@ -96,6 +97,14 @@ export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<ScanSummary> {
   const { store, connector, classifier } = deps;
   const policy = deps.policy ?? DEFAULT_POLICY;
+  const policyVersion = versionOf(policy);
+  // Exclusions: a pattern without a slash matches the file name anywhere (as in .gitignore).
+  const excludedPath = policy.exclude.paths.length ? picomatch(policy.exclude.paths, { dot: true, basename: true }) : () => false;
+  if (policy.exclude.sources.length && picomatch(policy.exclude.sources, { dot: true })(connector.uri)) {
+    throw new UserError(`${connector.uri} is excluded by the policy (exclude.sources). Remove it from the policy file to scan it.`);
+  }
+  const ocrCount = { images: 0, failed: 0 };
+  const findingsByEntity: Record<string, number> = {};
   const debug = deps.debug ?? (() => {});
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const cpuN = opts.concurrency?.cpu ?? Math.max(1, os.availableParallelism());
@@ -127,7 +136,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     }
   }
   if (opts.restart || !resumeCursor) await store.clearCursor(sourceId, 'list');
-  const runId = await store.startRun(sourceId, opts.trigger ?? 'cli', classifier.modelVersion, resumedFrom);
+  const runId = await store.startRun(sourceId, opts.trigger ?? 'cli', classifier.modelVersion, resumedFrom, policyVersion);
 
   const counter = new OutcomeCounter();
   const timings: Record<string, number> = {};
@@ -199,6 +208,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     contentType: null,
     contentSha256: null,
     modelVersion: classifier.modelVersion,
+    policyVersion,
     outcome: 'scanned',
     outcomeDetail: null,
     label: null,
@@ -259,23 +269,45 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
         signal: abort.signal,
       });
       const cls = await time('classify', () => classifier.classify(img.rgb));
-      let findings = labelFindings(cls, policy, classifier.thresholds);
-      if (deps.ocr?.wants(cls)) {
-        const ocrStage = deps.ocr;
-        findings = findings.concat(await ocr.add(() => time('ocr', () => ocrStage.run(body, cls, abort.signal)), { signal: abort.signal }));
+
+      // ---- OCR + recognizers (ocr queue), only where the policy says it pays
+      const why = deps.ocr ? ocrReason(cls, policy) : undefined;
+      let report: OcrReport | undefined;
+      let ocrFailure: ItemError | undefined;
+      if (why && deps.ocr) {
+        const stage = deps.ocr;
+        ocrCount.images++;
+        try {
+          report = await ocr.add(() => time('ocr', () => stage.run(body, abort.signal)), { signal: abort.signal });
+        } catch (err) {
+          if (abort.signal.aborted) throw err;
+          // The classification stands; the item is recorded as failed so the next scan retries the OCR.
+          ocrCount.failed++;
+          debug(`OCR failed: ${ref.path}`, err);
+          ocrFailure = err instanceof ItemError ? err : new ItemError('ocr_error', `OCR failed: ${oneLine(err)}`, { cause: err });
+        }
       }
+      const findings = decideFindings(cls, policy, { thresholds: classifier.thresholds, policyVersion, ocr: report, ocrReason: why });
       const score = cls.scores[cls.label] ?? null;
-      await finish(ref, seq, 'scanned', () =>
+      const outcome = ocrFailure ? failed(ocrFailure.reason) : 'scanned';
+      await finish(ref, seq, outcome, () =>
         store.recordItem(
           sourceId,
           runId,
-          { ...baseItem(ref), contentType: mime, contentSha256: sha256, label: cls.label, score, scores: cls.scores },
+          {
+            ...baseItem(ref), contentType: mime, contentSha256: sha256, label: cls.label, score, scores: cls.scores,
+            outcome, outcomeDetail: ocrFailure ? `${oneLine(ocrFailure)}; the classification was recorded` : null,
+          },
           findings,
+          { keepOtherFindings: Boolean(ocrFailure) },
         ),
       );
       if (!fatal) {
         counter.findings += findings.length;
-        for (const f of findings) counter.findingsByLabel[f.label] = (counter.findingsByLabel[f.label] ?? 0) + 1;
+        for (const f of findings) {
+          counter.findingsByLabel[f.label] = (counter.findingsByLabel[f.label] ?? 0) + 1;
+          if (f.entityType) findingsByEntity[f.entityType] = (findingsByEntity[f.entityType] ?? 0) + 1;
+        }
       }
     } catch (err) {
       if (abort.signal.aborted) return void (inFlight--, wake?.());
@@ -322,7 +354,11 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
         const prior = known.get(ref.externalId);
         if (ref.skipReason) {
           void track(recordOutcome(ref, seq, skipped(ref.skipReason), null));
-        } else if (prior && prior.etag === ref.etag && prior.model_version === classifier.modelVersion && isFinal(prior.outcome)) {
+        } else if (excludedPath(ref.path)) {
+          void track(recordOutcome(ref, seq, skipped('excluded'), 'matches exclude.paths in the policy'));
+        } else if (
+          prior && prior.etag === ref.etag && prior.model_version === classifier.modelVersion && prior.policy_version === policyVersion && isFinal(prior.outcome)
+        ) {
           void track(finish(ref, seq, skipped('unchanged'), () => store.touchItem(sourceId, ref.externalId, runId, ref.path, ref.exposure?.level ?? null)));
         } else if (ref.size > maxBytes) {
           void track(recordOutcome(ref, seq, skipped('too_large'), `${ref.size} bytes, above the ${maxBytes}-byte cap`));
@@ -372,6 +408,9 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     downloaded: counter.downloaded,
     findings: counter.findings,
     findingsByLabel: counter.findingsByLabel,
+    findingsByEntity,
+    ocr: ocrCount,
+    policyVersion,
     wallMs,
     imagesPerSec: counter.scanned / Math.max(wallMs / 1000, 1e-3),
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),

@@ -25,6 +25,7 @@ export interface KnownItem {
   external_id: string;
   etag: string | null;
   model_version: string | null;
+  policy_version: string | null;
   outcome: string;
 }
 
@@ -37,6 +38,8 @@ export interface ItemRecord {
   contentType: string | null;
   contentSha256: string | null;
   modelVersion: string | null;
+  /** Policy the findings were decided under (policyVersion(): file version + content hash). */
+  policyVersion: string | null;
   outcome: string;
   outcomeDetail: string | null;
   label: string | null;
@@ -83,6 +86,8 @@ export interface FindingRow {
   score: number;
   entity_type: string;
   redacted_value: string | null;
+  value_hash: string;
+  boxes: unknown[];
   severity: string;
   status: string;
   model_version: string;
@@ -131,9 +136,11 @@ export class Store {
     return row && { id: String(row.id), status: row.status, heartbeatAt: new Date(row.heartbeat_at), host: row.host, pid: row.pid, cursor: row.cursor };
   }
 
-  async startRun(sourceId: string, trigger: string, modelVersion: string, resumedFrom?: string): Promise<string> {
+  async startRun(sourceId: string, trigger: string, modelVersion: string, resumedFrom?: string, policyVersion?: string): Promise<string> {
     await this.db.query(SQL.markInterrupted, [sourceId]);
-    const r = await this.db.query<{ id: string }>(SQL.startRun, [sourceId, trigger, modelVersion, resumedFrom ?? null, os.hostname(), process.pid]);
+    const r = await this.db.query<{ id: string }>(SQL.startRun, [
+      sourceId, trigger, modelVersion, resumedFrom ?? null, os.hostname(), process.pid, policyVersion ?? null,
+    ]);
     return String(r.rows[0]!.id);
   }
 
@@ -166,14 +173,18 @@ export class Store {
     await this.db.query(SQL.touchItem, [sourceId, externalId, runId, itemPath, exposure]);
   }
 
-  /** Writes an item's outcome and its findings in one transaction; returns the number of findings. */
-  async recordItem(sourceId: string, runId: string, item: ItemRecord, findings: FindingRecord[]): Promise<void> {
+  /**
+   * Writes an item's outcome and its findings in one transaction. Open findings this scan did not
+   * produce again are resolved, unless `keepOtherFindings` (an analysis that stopped part-way,
+   * e.g. OCR timed out, must not resolve the entity findings an earlier complete scan made).
+   */
+  async recordItem(sourceId: string, runId: string, item: ItemRecord, findings: FindingRecord[], opts: { keepOtherFindings?: boolean } = {}): Promise<void> {
     await this.db.transaction(async (tx) => {
       const r = await tx.query<{ id: string }>(SQL.upsertItem, [
         sourceId, item.externalId, item.path, item.size, item.etag, item.modifiedAt, item.contentType, item.contentSha256,
         item.modelVersion, item.outcome, item.outcomeDetail, item.label, item.score,
         item.scores ? JSON.stringify(item.scores) : null, item.exposure,
-        item.exposureDetails ? JSON.stringify(item.exposureDetails) : null, runId,
+        item.exposureDetails ? JSON.stringify(item.exposureDetails) : null, runId, item.policyVersion,
       ]);
       const itemId = r.rows[0]!.id;
       for (const f of findings) {
@@ -182,13 +193,13 @@ export class Store {
           JSON.stringify(f.explanation), f.severity, item.modelVersion, runId,
         ]);
       }
-      await tx.query(SQL.resolveStaleFindings, [itemId, runId]);
+      if (!opts.keepOtherFindings) await tx.query(SQL.resolveStaleFindings, [itemId, runId]);
     });
   }
 
-  async listFindings(filter: { label?: string; source?: string; status?: string; limit?: number }): Promise<FindingRow[]> {
+  async listFindings(filter: { label?: string; source?: string; status?: string; entity?: string; limit?: number }): Promise<FindingRow[]> {
     const r = await this.db.query<FindingRow>(SQL.listFindings, [
-      filter.label ?? null, filter.source ?? null, filter.status ?? null, filter.limit ?? 1000,
+      filter.label ?? null, filter.source ?? null, filter.status ?? null, filter.limit ?? 1000, filter.entity ?? null,
     ]);
     return r.rows.map((row) => ({ ...row, id: String(row.id) }));
   }

@@ -19,8 +19,8 @@ export const SQL = {
   markInterrupted: `UPDATE scan_runs SET status = 'interrupted', finished_at = now() WHERE source_id = $1 AND status = 'running'`,
 
   startRun: `
-    INSERT INTO scan_runs (source_id, trigger, status, model_version, resumed_from, host, pid)
-    VALUES ($1, $2, 'running', $3, $4, $5, $6)
+    INSERT INTO scan_runs (source_id, trigger, status, model_version, resumed_from, host, pid, policy_version)
+    VALUES ($1, $2, 'running', $3, $4, $5, $6, $7)
     RETURNING id`,
 
   heartbeat: `UPDATE scan_runs SET heartbeat_at = now() WHERE id = $1`,
@@ -40,7 +40,7 @@ export const SQL = {
 
   /** What we knew about a page of items, to skip the unchanged ones without downloading. */
   knownItems: `
-    SELECT external_id, etag, model_version, outcome
+    SELECT external_id, etag, model_version, policy_version, outcome
       FROM items
      WHERE source_id = $1 AND external_id = ANY($2::text[])`,
 
@@ -52,15 +52,16 @@ export const SQL = {
   upsertItem: `
     INSERT INTO items (source_id, external_id, path, size, etag, modified_at, content_type, content_sha256,
                        model_version, outcome, outcome_detail, label, score, scores, exposure, exposure_details,
-                       last_run_id, scanned_run_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+                       last_run_id, scanned_run_id, policy_version)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
     ON CONFLICT (source_id, external_id) DO UPDATE SET
       path = EXCLUDED.path, size = EXCLUDED.size, etag = EXCLUDED.etag, modified_at = EXCLUDED.modified_at,
       content_type = EXCLUDED.content_type, content_sha256 = EXCLUDED.content_sha256,
       model_version = EXCLUDED.model_version, outcome = EXCLUDED.outcome, outcome_detail = EXCLUDED.outcome_detail,
       label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores,
       exposure = EXCLUDED.exposure, exposure_details = EXCLUDED.exposure_details,
-      last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, scanned_run_id = EXCLUDED.scanned_run_id
+      last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, scanned_run_id = EXCLUDED.scanned_run_id,
+      policy_version = EXCLUDED.policy_version
     RETURNING id`,
 
   upsertFinding: `
@@ -80,7 +81,7 @@ export const SQL = {
      WHERE item_id = $1 AND status = 'open' AND (last_run_id IS DISTINCT FROM $2)`,
 
   listFindings: `
-    SELECT f.id, f.label, f.score, f.entity_type, f.redacted_value, f.severity, f.status, f.model_version,
+    SELECT f.id, f.label, f.score, f.entity_type, f.redacted_value, f.value_hash, f.boxes, f.severity, f.status, f.model_version,
            f.first_seen_at, f.last_seen_at, f.explanation, i.path, i.external_id, i.exposure, s.uri AS source
       FROM findings f
       JOIN items i ON i.id = f.item_id
@@ -88,6 +89,7 @@ export const SQL = {
      WHERE ($1::text IS NULL OR f.label = $1)
        AND ($2::text IS NULL OR s.uri = $2)
        AND ($3::text IS NULL OR f.status = $3)
+       AND ($5::text IS NULL OR f.entity_type = $5)
      ORDER BY f.last_seen_at DESC, f.id DESC
      LIMIT $4`,
 

@@ -36,7 +36,8 @@ export function storeFlags(so: StoreOptions): string[] {
   if (so.db) {
     const u = new URL(so.db);
     if (so.schema) u.searchParams.set('options', `-c search_path=${so.schema}`);
-    return ['--db', u.toString()];
+    // the data dir still holds the hash key and the OCR cache
+    return ['--db', u.toString(), ...(so.dataDir ? ['--data-dir', so.dataDir] : [])];
   }
   return ['--data-dir', so.dataDir!];
 }

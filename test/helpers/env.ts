@@ -34,7 +34,8 @@ export async function testStoreOptions(t: { after: (fn: () => Promise<void> | vo
       await s.db.exec(`DROP SCHEMA ${schema} CASCADE`);
       await s.close();
     });
-    return { db: PG_URL, schema, label: 'postgres' };
+    // the data dir still holds the per-installation hash key and the OCR cache
+    return { db: PG_URL, schema, dataDir: await tempDir(t, 'casb-data-'), label: 'postgres' };
   }
   return { dataDir: await tempDir(t, 'casb-db-'), label: 'pglite' };
 }
