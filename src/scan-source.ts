@@ -12,6 +12,7 @@ import { runScan, type ScanOptions, type ScanSummary } from './pipeline/scan.js'
 import { DEFAULT_POLICY, withCustomLabels, type Policy } from './policy/policy.js';
 import { defaultDataDir, openStore, type Store } from './store/index.js';
 import { loadHashKey } from './util/redact.js';
+import { UserError, errorMessage } from './util/errors.js';
 
 export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
   /** PostgreSQL URL; default DATABASE_URL, else embedded PGlite in dataDir. */
@@ -75,7 +76,7 @@ export async function scanSource(
       const ownMrz = ocrOn && opts.mrzEngine === undefined;
       const mrzEngine = ownMrz ? createOcrPool({ ...poolOpts, size: 1, tessParams: { tessedit_char_whitelist: MRZ_ALPHABET } }) : (opts.mrzEngine ?? undefined);
       try {
-        const ocr = engine && createOcrStage(engine, await loadHashKey(dataDir), { mrzEngine });
+        const ocr = engine && createOcrStage(engine, await hashKeyFor(dataDir), { mrzEngine });
         const summary = await runScan(
           { store, connector, classifier, debug: opts.debug, policy, ocr },
           { ...opts, concurrency: { network: opts.concurrency, ocr: opts.ocrWorkers ?? 1 } },
@@ -92,5 +93,14 @@ export async function scanSource(
     }
   } finally {
     await connector.close?.();
+  }
+}
+
+/** The hash key, or one clear configuration error (a bad CASB_HASH_KEY, an unreadable key file). */
+async function hashKeyFor(dataDir: string): Promise<Buffer> {
+  try {
+    return await loadHashKey(dataDir);
+  } catch (err) {
+    throw new UserError(`cannot load the hash key for entity values: ${errorMessage(err)}. Set CASB_HASH_KEY to at least 32 random bytes in hex (e.g. openssl rand -hex 32), or unset it to use ${path.join(dataDir, 'hash.key')}.`, 2, { cause: err });
   }
 }

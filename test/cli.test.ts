@@ -53,9 +53,10 @@ test('scan --json writes only one JSON finding per line on stdout; the summary g
   assert.match(r.stderr, /failed\s+1\s+\(corrupt 1\)/);
   assert.match(r.stderr, /^casb: failed:corrupt .*bad\.jpg: \S/m, 'the failed item is named on one line');
 
+  // the embedded database is one process's at a time: close it before the next command opens it
   const store = await openStore(so);
-  t.after(() => store.close());
   const n = (await store.listFindings({ source: pathToFileURL(dir).href })).length;
+  await store.close();
   assert.equal(lines.length, n);
 
   const listed = await runCli(['findings', '--json', '--source', dir, ...storeFlags(so)]);
@@ -105,7 +106,6 @@ test('a scan killed half-way finishes on the next run, resuming, with no duplica
   assert.ok(relisted < N, `the resumed run listed ${relisted}, not the whole folder`);
 
   const store = await openStore(so);
-  t.after(() => store.close());
   const items = await store.itemOutcomes(pathToFileURL(dir).href);
   assert.equal(items.length, N);
   assert.ok(items.every((i) => i.outcome === 'scanned'), 'every file ended scanned');
@@ -115,6 +115,7 @@ test('a scan killed half-way finishes on the next run, resuming, with no duplica
   assert.equal(Number(dupes.rows[0]!.n), 0);
   const runs = await store.db.query<{ status: string }>('SELECT status FROM scan_runs ORDER BY id');
   assert.deepEqual(runs.rows.map((r) => r.status), ['interrupted', 'completed']);
+  await store.close();
 
   // and a third run has nothing left to do
   const third = await runCli(args);

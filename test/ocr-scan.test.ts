@@ -3,7 +3,7 @@
  * redacted value, a keyed hash and word boxes; the raw values never reach the database.
  */
 import assert from 'node:assert/strict';
-import { utimes, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -79,11 +79,20 @@ test('policy exclusions: matching paths are skipped:excluded unread; an excluded
   const dir = await tempDir(t);
   await documentsFolder(dir);
   const so = await testStoreOptions(t);
-  const s = await scanSource(dir, { ...so, policy: parsePolicy('exclude:\n  paths: ["*.png"]\n'), ocr: false });
-  assert.deepEqual(s.skipped, { excluded: 2 });
+  await mkdir(path.join(dir, 'thumbnails', 'deep'), { recursive: true });
+  await writeFile(path.join(dir, 'thumbnails', 'deep', 'x.jpg'), await paymentCard('4539148803436467', { width: 300, jpegQuality: 80 }));
+  const store = await openStore(so);
+  t.after(() => store.close());
+  const s = await scanSource(dir, { ...so, store, policy: parsePolicy('exclude:\n  paths: ["*.png", "thumbnails/**"]\n'), ocr: false });
+  assert.deepEqual(s.skipped, { excluded: 3 });
   assert.equal(s.scanned, 1);
   assert.equal(s.downloaded, 1, 'excluded items are never read');
-  await assert.rejects(scanSource(dir, { ...so, policy: parsePolicy(`exclude:\n  sources: ["${pathToFileURL(dir).href}"]\n`) }), /is excluded by the policy/);
+  // exclusion depends on the policy, not the content: without it, the next scan reads them
+  const again = await scanSource(dir, { ...so, store, ocr: false });
+  assert.equal(again.scanned, 4);
+  await assert.rejects(scanSource(dir, { ...so, store, policy: parsePolicy(`exclude:\n  sources: ["${pathToFileURL(dir).href}"]\n`) }), /is excluded by the policy/);
+  // a plain folder path works too, and covers the folders inside it
+  await assert.rejects(scanSource(path.join(dir, 'thumbnails'), { ...so, store, policy: parsePolicy(`exclude:\n  sources: ["${dir}"]\n`) }), /is excluded by the policy/);
 });
 
 test('an OCR timeout keeps the classification, records failed:ocr_timeout, and leaves earlier entity findings open', async (t) => {

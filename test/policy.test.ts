@@ -103,6 +103,8 @@ test('below its threshold a document label needs a fitting entity; otherwise it 
   assert.deepEqual(brief(decide(mid, ocr())), ['payment_card/-/low/suspected']);
   assert.deepEqual(brief(decide(mid, ocr(ev('payment_card_number', 'invalid')))), ['payment_card/-/low/suspected'], 'a Luhn-invalid number is no evidence');
   assert.deepEqual(brief(decide(mid, ocr(ev('date_of_expiry')))), ['payment_card/-/low/suspected'], 'evidence-only entities never confirm');
+  assert.equal(DEFAULT_POLICY.entities.payment_card_number?.validOnly, true, 'the built-in rules carry their own defaults');
+  assert.deepEqual(brief(decide(mid, ocr(ev('payment_card_number', 'unknown')))), ['payment_card/-/low/suspected'], 'Luhn without a known brand is not evidence by default');
   const drop = parsePolicy('suspected: { action: drop }');
   assert.deepEqual(brief(decide(mid, ocr(), drop)), []);
   assert.deepEqual(brief(decide(cls('payment_card', 0.4, { other: 0.35 }), ocr())), [], 'below suspected.minScore: nothing');

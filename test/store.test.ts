@@ -88,3 +88,12 @@ test('PostgreSQL: the statement timeout is applied to every connection', { skip:
   t.after(() => db.close());
   await assert.rejects(db.query('SELECT pg_sleep(2)'), /statement timeout/);
 });
+
+test('the embedded database is locked while open: a second process gets one clear line, and the lock goes with close', async (t) => {
+  const dataDir = await tempDir(t, 'casb-lock-');
+  const a = await openStore({ dataDir, db: undefined });
+  await assert.rejects(openStore({ dataDir, db: undefined }), /the embedded database in .* is in use by another casb process \(pid \d+\)\. Wait for it to finish/);
+  await a.close();
+  const b = await openStore({ dataDir, db: undefined });
+  await b.close();
+});

@@ -27,6 +27,14 @@ registerFindings(program);
 registerModel(program);
 registerPolicy(program);
 
+// `casb findings | head`: a closed pipe ends the output, it is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -91,6 +91,8 @@ export function registerScan(program: Command): void {
               printFindingsTable(findings, `Open findings in ${summary.source}`);
             }
             process.stderr.write(failedText(failedNow, summary));
+            // an interrupted scan did not finish: say so to scripts too (128 + SIGINT, as shells do)
+            if (summary.status !== 'completed') process.exitCode = 130;
           },
         );
       } finally {

@@ -18,6 +18,8 @@ export const SKIP_REASONS = new Set(['archived', 'too_large', 'not_found']);
  * as `unchanged` next time. Other failures (network, throttling, access) are retried next scan.
  */
 export function isFinal(outcome: string): boolean {
+  // too_large and excluded depend on this run's settings (--max-bytes, the policy), not on the content: decided again each scan, cheaply
+  if (outcome === 'skipped:too_large' || outcome === 'skipped:excluded') return false;
   if (outcome === 'scanned' || outcome.startsWith('skipped:')) return true;
   return ['failed:corrupt', 'failed:too_large', 'failed:unsupported'].includes(outcome);
 }

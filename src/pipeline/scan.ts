@@ -10,6 +10,8 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import type { Connector, ObjectRef, Page } from '../../connectors/contract.js';
@@ -98,9 +100,8 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
   const { store, connector, classifier } = deps;
   const policy = deps.policy ?? DEFAULT_POLICY;
   const policyVersion = versionOf(policy);
-  // Exclusions: a pattern without a slash matches the file name anywhere (as in .gitignore).
-  const excludedPath = policy.exclude.paths.length ? picomatch(policy.exclude.paths, { dot: true, basename: true }) : () => false;
-  if (policy.exclude.sources.length && picomatch(policy.exclude.sources, { dot: true })(connector.uri)) {
+  const excludedPath = pathExcluder(policy.exclude.paths);
+  if (sourceExcluded(policy.exclude.sources, connector.uri)) {
     throw new UserError(`${connector.uri} is excluded by the policy (exclude.sources). Remove it from the policy file to scan it.`);
   }
   const ocrCount = { images: 0, failed: 0 };
@@ -296,10 +297,11 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
           runId,
           {
             ...baseItem(ref), contentType: mime, contentSha256: sha256, label: cls.label, score, scores: cls.scores,
-            outcome, outcomeDetail: ocrFailure ? `${oneLine(ocrFailure)}; the classification was recorded` : null,
+            outcome, outcomeDetail: ocrFailure ? oneLine(ocrFailure) : null,
           },
           findings,
-          { keepOtherFindings: Boolean(ocrFailure) },
+          // OCR that failed, or OCR switched off for this run (--no-ocr), is no evidence that an entity went away
+          { keepOtherFindings: Boolean(ocrFailure) || !deps.ocr },
         ),
       );
       if (!fatal) {
@@ -441,6 +443,29 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     };
   }
+}
+
+/**
+ * exclude.paths: a pattern without a slash matches the file name anywhere (`*.ico`); one with a
+ * slash matches the item path at any depth (`thumbnails/**` and `** /thumbnails/**` alike), since
+ * item paths are absolute for folders and keys for buckets.
+ */
+function pathExcluder(patterns: readonly string[]): (p: string) => boolean {
+  if (!patterns.length) return () => false;
+  const names = patterns.filter((p) => !p.includes('/'));
+  const paths = patterns.filter((p) => p.includes('/')).flatMap((p) => (p.startsWith('/') || p.startsWith('**/') ? [p] : [p, `**/${p}`]));
+  const byName = names.length ? picomatch(names, { dot: true }) : () => false;
+  const byPath = paths.length ? picomatch(paths, { dot: true }) : () => false;
+  return (p) => byName(p.split('/').pop() ?? p) || byPath(p);
+}
+
+/** exclude.sources: a URI, a glob over URIs, or a plain folder path; a source inside an excluded one is excluded too. */
+function sourceExcluded(patterns: readonly string[], uri: string): boolean {
+  return patterns.some((raw) => {
+    const pat = raw.includes('://') ? raw : pathToFileURL(path.resolve(raw)).href;
+    const base = pat.replace(/\/+$/, '');
+    return uri === base || uri.startsWith(`${base}/`) || picomatch(pat, { dot: true })(uri);
+  });
 }
 
 type Sniffed =

@@ -96,11 +96,12 @@ export function decideFindings(cls: ClassificationLike, policy: Policy, ctx: Dec
 
   const labelFinding = decideLabel(cls, policy, ctx, counted, base);
   const out: FindingRecord[] = labelFinding ? [labelFinding] : [];
-  const findingLabel = labelFinding?.label ?? cls.label;
-  const p = cls.scores[findingLabel] ?? 0;
   for (const e of counted) {
     const rule = policy.entities[e.entity]!;
     if (rule.severity === 'evidence') continue;
+    // Filed under the class the entity belongs to (an SSN under ssn_card even on a card photo), else the image's label.
+    const findingLabel = impliedLabel(e, policy, cls) ?? labelFinding?.label ?? cls.label;
+    const p = cls.scores[findingLabel] ?? 0;
     out.push({
       label: findingLabel,
       score: e.score,

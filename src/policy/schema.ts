@@ -59,11 +59,13 @@ const DEFAULT_ENTITIES = {
  * changes one entity keeps the others; a key set to null removes that rule.
  */
 function mergeRules(raw: unknown): unknown {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  if (raw === undefined || raw === null) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const r = { ...(raw as Record<string, unknown>) };
   for (const [key, defaults] of [['labels', DEFAULT_LABELS], ['entities', DEFAULT_ENTITIES]] as const) {
-    const given = r[key];
-    if (given === undefined || given === null || typeof given !== 'object' || Array.isArray(given)) continue;
+    // Absent: the defaults, still run through the schema below (so every rule gets its own defaults, e.g. validOnly).
+    const given = r[key] === undefined ? {} : r[key];
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) continue;
     const merged: Record<string, unknown> = structuredClone(defaults) as Record<string, unknown>;
     for (const [k, v] of Object.entries(given)) {
       if (v === null) delete merged[k];

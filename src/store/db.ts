@@ -2,7 +2,8 @@
  * One query interface over two drivers: embedded PGlite (default, data in a local
  * folder) and PostgreSQL through `pg` (when a URL is given). The same SQL runs on both.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import pg from 'pg';
 import { UserError, errorMessage } from '../util/errors.js';
 
@@ -106,14 +107,66 @@ async function openPostgres(url: string, opts: DbOptions): Promise<Db> {
   };
 }
 
+/**
+ * PGlite is one process's database: a second process opening the same folder (a `casb findings`
+ * while a scan runs) can corrupt it for good. So the folder is locked while it is open, by a
+ * `<dir>.lock` file holding host and pid. Written here rather than with proper-lockfile: that one
+ * decides staleness by time, so a scan killed with SIGKILL would block its own resume for the stale
+ * period; for a local folder the holder's pid says exactly whether the lock is still held.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = `${dataDir.replace(/\/+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(file, 'wx', 0o600);
+      await fh.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+      await fh.close();
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder: { pid?: number; host?: string } = {};
+    try {
+      holder = JSON.parse(await readFile(file, 'utf8')) as typeof holder;
+    } catch {
+      // empty or half-written: its writer died between create and write, or is writing right now
+      const age = Date.now() - (await stat(file).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age < 5_000) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+    }
+    const stale = !holder.pid || (holder.host === os.hostname() && holder.pid !== process.pid && !processAlive(holder.pid));
+    if (!stale) {
+      throw new UserError(
+        `the embedded database in ${dataDir} is in use by another casb process (pid ${holder.pid}${holder.host && holder.host !== os.hostname() ? ` on ${holder.host}` : ''}). Wait for it to finish, give this one its own --data-dir, or use PostgreSQL (DATABASE_URL) for concurrent access.`,
+        2,
+      );
+    }
+    await rm(file, { force: true }); // its process is gone: take the lock over
+  }
+  throw new UserError(`cannot lock the embedded database in ${dataDir} (${file}). Remove the file if no casb process is running.`, 2);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function openPglite(dataDir: string | undefined): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dataDir) await mkdir(dataDir, { recursive: true });
+  if (dataDir) await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const unlock = dataDir ? await lockDataDir(dataDir) : async () => {};
   let db: InstanceType<typeof PGlite>;
   try {
     db = new PGlite(dataDir ? { dataDir } : {});
     await db.waitReady;
   } catch (err) {
+    await unlock().catch(() => {});
     throw new UserError(
       `cannot open the embedded database in ${dataDir ?? 'memory'}: ${errorMessage(err)}. Is another casb process using it? Use --data-dir for a separate one.`,
       2,
@@ -138,6 +191,13 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
           fn({ query: async <R>(sql: string, params?: unknown[]) => ({ rows: (await tx.query<R>(sql, params)).rows }) }),
         ),
       ),
-    close: () => serial(() => db.close()),
+    close: () =>
+      serial(async () => {
+        try {
+          await db.close();
+        } finally {
+          await unlock().catch(() => {});
+        }
+      }),
   };
 }
