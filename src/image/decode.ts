@@ -68,14 +68,11 @@ function normalised(input: Buffer | string, pixelLimit: number): Sharp {
 }
 
 /**
- * Decode `input` into the classifier's input tensor (uint8 RGB). Throws ItemError with
- * reason `too_large` (pixel bomb), `corrupt` (undecodable) or `unsupported`.
+ * Read only the header: oriented size (EXIF orientations 5–8 swap the sides) and format. Refuses a
+ * pixel bomb from its header (ItemError too_large) and an unreadable header (corrupt) before any
+ * decoding. The classifier's decode and the OCR preparation share it.
  */
-export async function decodeForModel(
-  input: Buffer | string,
-  spec: ModelInputSpec = DEFAULT_INPUT,
-  pixelLimit = DEFAULT_PIXEL_LIMIT,
-): Promise<DecodedImage> {
+export async function readImageHeader(input: Buffer | string, pixelLimit: number, what = 'limit'): Promise<{ width: number; height: number; format: string }> {
   let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
@@ -86,12 +83,26 @@ export async function decodeForModel(
   const h = meta.height ?? 0;
   if (!w || !h) throw new ItemError('corrupt', 'image header has no dimensions');
   if (w * h > pixelLimit) {
-    throw new ItemError('too_large', `image is ${w}x${h} (${((w * h) / 1e6).toFixed(0)} MP), above the ${(pixelLimit / 1e6).toFixed(0)} MP limit`);
+    throw new ItemError('too_large', `image is ${w}x${h} (${((w * h) / 1e6).toFixed(0)} MP), above the ${(pixelLimit / 1e6).toFixed(0)} MP ${what}`);
   }
-  const oriented = (meta.orientation ?? 1) >= 5 ? { width: h, height: w } : { width: w, height: h };
+  const rotated = (meta.orientation ?? 1) >= 5;
+  return { width: rotated ? h : w, height: rotated ? w : h, format: meta.format ?? 'unknown' };
+}
+
+/**
+ * Decode `input` into the classifier's input tensor (uint8 RGB). Throws ItemError with
+ * reason `too_large` (pixel bomb), `corrupt` (undecodable) or `unsupported`.
+ */
+export async function decodeForModel(
+  input: Buffer | string,
+  spec: ModelInputSpec = DEFAULT_INPUT,
+  pixelLimit = DEFAULT_PIXEL_LIMIT,
+): Promise<DecodedImage> {
+  const { width, height, format } = await readImageHeader(input, pixelLimit);
+  const oriented = { width, height };
   try {
     const rgb = spec.views ? await multiView(normalised(input, pixelLimit), spec.size, spec.views, oriented) : await oneView(normalised(input, pixelLimit), spec.size, spec.fit);
-    return { ...oriented, format: meta.format ?? 'unknown', rgb };
+    return { ...oriented, format, rgb };
   } catch (err) {
     if (err instanceof ItemError) throw err;
     const msg = (err as Error).message;

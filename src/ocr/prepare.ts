@@ -49,7 +49,8 @@
  * Single-pass misses are mostly one inserted character after deskewing ("0343 06467", MRZ
  * "9ZE" → "97ZE"), chaotic in scale: a 20 % different scale reads them. See test/ocr-entities.test.ts.
  */
-import sharp, { type Metadata } from 'sharp';
+import { readImageHeader } from '../image/decode.js';
+import sharp from 'sharp';
 import { ItemError } from '../util/errors.js';
 import type { Box } from './types.js';
 
@@ -213,22 +214,6 @@ export interface Grey {
   height: number;
 }
 
-async function readHeader(input: Buffer, pixelLimit: number): Promise<{ width: number; height: number; format: string }> {
-  let meta: Metadata;
-  try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw new ItemError('corrupt', `cannot read image header: ${(err as Error).message}`, { cause: err });
-  }
-  const w = meta.width ?? 0;
-  const h = meta.height ?? 0;
-  if (!w || !h) throw new ItemError('corrupt', 'image header has no dimensions');
-  if (w * h > pixelLimit) {
-    throw new ItemError('too_large', `image is ${w}x${h} (${((w * h) / 1e6).toFixed(0)} MP), above the ${(pixelLimit / 1e6).toFixed(0)} MP OCR limit`);
-  }
-  const rotated = (meta.orientation ?? 1) >= 5;
-  return { width: rotated ? h : w, height: rotated ? w : h, format: meta.format ?? 'unknown' };
-}
 
 /** Decode, orient, flatten, grey, scale: one libvips pipeline. */
 async function decodeGrey(input: Buffer, pixelLimit: number, width: number, height: number, scale: number): Promise<Grey> {
@@ -408,7 +393,7 @@ function tiles(g: Grey, o: Required<PrepareOptions>): { x: number; y: number; w:
  */
 export async function prepareForOcr(input: Buffer, options: PrepareOptions = {}): Promise<Prepared> {
   const o: Required<PrepareOptions> = { ...PREPARE_DEFAULTS, ...stripUndefined(options) };
-  const { width, height, format } = await readHeader(input, o.pixelLimit);
+  const { width, height, format } = await readImageHeader(input, o.pixelLimit, 'OCR limit');
   const scale = chooseScale(width, height, o);
   let grey = await decodeGrey(input, o.pixelLimit, width, height, scale);
   // The exact scale per axis (rounding) is within half a pixel; keep one scale, from the width.
