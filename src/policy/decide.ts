@@ -177,7 +177,7 @@ function decideLabel(
   if (policy.suspected.action !== 'low') return undefined;
   // 3. Suspected: a document label in the middle band with nothing to back it.
   if (rule && p >= policy.suspected.minScore) {
-    const why = ctx.ocr ? 'OCR found no supporting entity' : 'OCR did not run';
+    const why = ctx.ocr ? 'OCR found no supporting entity' : ctx.ocrReason ? 'OCR did not finish' : 'OCR did not run';
     return make(cls.label, 'low', 'suspected', `suspected ${cls.label} ${p.toFixed(2)} (below ${round(thresholdOf(cls.label, policy, ctx))}); ${why}`, []);
   }
   // 4. Suspected: document-shaped text (an MRZ whose check digits fail) whatever the score.
