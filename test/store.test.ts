@@ -91,9 +91,10 @@ test('PostgreSQL: the statement timeout is applied to every connection', { skip:
 
 test('the embedded database is locked while open: a second process gets one clear line, and the lock goes with close', async (t) => {
   const dataDir = await tempDir(t, 'casb-lock-');
-  const a = await openStore({ dataDir, db: undefined });
-  await assert.rejects(openStore({ dataDir, db: undefined }), /the embedded database in .* is in use by another casb process \(pid \d+\)\. Wait for it to finish/);
+  // db: '' = the embedded database even when DATABASE_URL is set (the lock is PGlite's)
+  const a = await openStore({ dataDir, db: '' });
+  await assert.rejects(openStore({ dataDir, db: '' }), /the embedded database in .* is in use by another casb process \(pid \d+\)\. Wait for it to finish/);
   await a.close();
-  const b = await openStore({ dataDir, db: undefined });
+  const b = await openStore({ dataDir, db: '' });
   await b.close();
 });

@@ -57,9 +57,9 @@ const data = await mkdtemp(path.join(os.tmpdir(), 'casb-evalf-'));
 try {
   const modelDir = await activeModelDir(values.model, data);
   const t0 = performance.now();
-  const summary = await scanSource(path.resolve(dir), { dataDir: data, modelDir, policy, db: undefined });
+  const summary = await scanSource(path.resolve(dir), { dataDir: data, modelDir, policy, db: '' });
   const wall = (performance.now() - t0) / 1000;
-  const store = await openStore({ dataDir: data, db: undefined });
+  const store = await openStore({ dataDir: data, db: '' });
   const uri = pathToFileURL(path.resolve(dir)).href;
   const items = await store.db.query<{ path: string; outcome: string; label: string | null; score: number | null; id: string }>(
     `SELECT i.id, i.path, i.outcome, i.label, i.score FROM items i JOIN sources s ON s.id = i.source_id WHERE s.uri = $1 ORDER BY i.path`,
