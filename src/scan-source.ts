@@ -67,6 +67,12 @@ export async function scanSource(
     try {
       const classifier = await openImageClassifier({ modelDir: opts.modelDir });
       const policy = withCustomLabels(opts.policy ?? DEFAULT_POLICY, classifier.inner.manifest.customLabels);
+      try {
+        checkPolicyLabels(policy, classifier.inner.manifest.labels, classifier.modelVersion);
+      } catch (err) {
+        await classifier.close();
+        throw err;
+      }
       const dataDir = opts.dataDir ?? defaultDataDir();
       const ocrOn = opts.ocr !== false && policy.ocr.enabled;
       // Workers start lazily, on the first image the policy sends to OCR.
@@ -102,5 +108,19 @@ async function hashKeyFor(dataDir: string): Promise<Buffer> {
     return await loadHashKey(dataDir);
   } catch (err) {
     throw new UserError(`cannot load the hash key for entity values: ${errorMessage(err)}. Set CASB_HASH_KEY to at least 32 random bytes in hex (e.g. openssl rand -hex 32), or unset it to use ${path.join(dataDir, 'hash.key')}.`, 2, { cause: err });
+  }
+}
+
+/**
+ * A label the model does not have (a typo such as `pasport`) would silently switch a rule off; in a
+ * security policy that is a configuration error, not a warning.
+ */
+function checkPolicyLabels(policy: Policy, labels: readonly string[], modelVersion: string): void {
+  const unknown = [...new Set([...Object.keys(policy.labels), ...policy.ocr.labels])].filter((l) => !labels.includes(l));
+  if (unknown.length) {
+    throw new UserError(
+      `the policy names label${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} that model ${modelVersion} does not have (its labels: ${labels.join(', ')}). Fix the policy, or choose the model with --model.`,
+      2,
+    );
   }
 }

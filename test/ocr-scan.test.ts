@@ -145,6 +145,11 @@ test('casb findings shows why; casb policy check names the bad field; a bad --po
   const refused = await runCli(['scan', dir, ...storeFlags(so), '--policy', bad]);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /invalid at ocr\.minScore/);
+  // a label the model does not have is a typo that would switch a rule off: refused
+  await writeFile(bad, 'labels:\n  pasport: { severity: high }\n');
+  const typo = await runCli(['scan', dir, ...storeFlags(so), '--policy', bad]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /^casb: the policy names label pasport that model \S+ does not have \(its labels: passport, /);
   const show = await runCli(['policy', 'show']);
   assert.equal(show.code, 0);
   assert.match(show.stdout, /^# policy version default-2#[0-9a-f]{8}\n/);
