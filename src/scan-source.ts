@@ -5,8 +5,8 @@
 import path from 'node:path';
 import { openConnector } from '../connectors/registry.js';
 import { openImageClassifier } from './model/image-classifier.js';
-import { createOcrPool } from './ocr/pool.js';
-import { createOcrStage, MRZ_ALPHABET } from './ocr/stage.js';
+import { createMrzPool, createOcrPool } from './ocr/pool.js';
+import { createOcrStage } from './ocr/stage.js';
 import type { OcrEngine } from './ocr/types.js';
 import { runScan, type ScanOptions, type ScanSummary } from './pipeline/scan.js';
 import { DEFAULT_POLICY, withCustomLabels, type Policy } from './policy/policy.js';
@@ -80,7 +80,7 @@ export async function scanSource(
       const engine = ocrOn ? (opts.ocrEngine ?? createOcrPool(poolOpts)) : undefined;
       // The MRZ re-read engine (see ocr/stage.ts): one worker, started only when a zone needs it.
       const ownMrz = ocrOn && opts.mrzEngine === undefined;
-      const mrzEngine = ownMrz ? createOcrPool({ ...poolOpts, size: 1, tessParams: { tessedit_char_whitelist: MRZ_ALPHABET } }) : (opts.mrzEngine ?? undefined);
+      const mrzEngine = ownMrz ? createMrzPool(poolOpts) : (opts.mrzEngine ?? undefined);
       try {
         const ocr = engine && createOcrStage(engine, await hashKeyFor(dataDir), { mrzEngine });
         const summary = await runScan(

@@ -299,7 +299,8 @@ interface PassLine {
   conf: number;
 }
 
-function unionBox(boxes: Box[]): Box {
+/** The smallest box holding all of `boxes` (a zero box for none). */
+export function unionBox(boxes: Box[]): Box {
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (const b of boxes) {
     x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y); x1 = Math.max(x1, b.x + b.w); y1 = Math.max(y1, b.y + b.h);
@@ -395,6 +396,14 @@ function abortReason(signal: AbortSignal): Error {
 interface Waiter {
   resolve: (t: TessThread) => void;
   reject: (e: Error) => void;
+}
+
+/** The characters of a machine-readable zone (ICAO 9303). */
+export const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
+
+/** One worker limited to MRZ_ALPHABET, for the OCR stage's MRZ second look (ocr/stage.ts). */
+export function createMrzPool(opts: OcrPoolOptions = {}): OcrPool {
+  return createOcrPool({ ...opts, size: 1, tessParams: { ...opts.tessParams, tessedit_char_whitelist: MRZ_ALPHABET } });
 }
 
 export function createOcrPool(opts: OcrPoolOptions = {}): OcrPool {

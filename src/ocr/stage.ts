@@ -14,17 +14,15 @@ import type { Evidence, OcrReport } from '../policy/decide.js';
 import { findEntities } from '../recognizers/registry.js';
 import type { Match } from '../recognizers/types.js';
 import { keyedHash } from '../util/redact.js';
+import { unionBox } from './pool.js';
 import type { Box, OcrEngine, OcrLine } from './types.js';
 
 export interface OcrStage {
   run(image: Buffer, signal?: AbortSignal): Promise<OcrReport>;
 }
 
-/** The MRZ character set, for the engine that re-reads a machine-readable zone. */
-export const MRZ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<';
-
 export interface OcrStageOptions {
-  /** An engine limited to MRZ_ALPHABET (createOcrPool({ tessParams: { tessedit_char_whitelist: MRZ_ALPHABET } })); absent: no second look. */
+  /** An engine limited to the MRZ alphabet (pool.ts createMrzPool); absent: no second look. */
   mrzEngine?: OcrEngine;
 }
 
@@ -71,10 +69,8 @@ function mrzZone(matches: Match[], lines: OcrLine[], width: number, height: numb
   let boxes = mrz.flatMap((m) => m.boxes);
   if (!boxes.length) boxes = lines.filter((l) => (l.words.map((w) => w.text).join('').match(/[<«‹]/g)?.length ?? 0) >= 3).map((l) => l.box);
   if (!boxes.length) return undefined;
-  const x0 = Math.min(...boxes.map((b) => b.x));
-  const y0 = Math.min(...boxes.map((b) => b.y));
-  const x1 = Math.max(...boxes.map((b) => b.x + b.w));
-  const y1 = Math.max(...boxes.map((b) => b.y + b.h));
+  const u = unionBox(boxes);
+  const [x0, y0, x1, y1] = [u.x, u.y, u.x + u.w, u.y + u.h];
   // Margins: a line's height above and below catches a line the first read missed; a little to the sides.
   const mh = (y1 - y0) * 0.25 + 6;
   const mw = (x1 - x0) * 0.04 + 6;

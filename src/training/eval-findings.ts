@@ -18,8 +18,8 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../model/backbone.js';
 import { activeModelDir } from '../model/select.js';
-import { createOcrPool } from '../ocr/pool.js';
-import { createOcrStage, MRZ_ALPHABET } from '../ocr/stage.js';
+import { createMrzPool, createOcrPool } from '../ocr/pool.js';
+import { createOcrStage } from '../ocr/stage.js';
 import { loadPolicy } from '../policy/load.js';
 import { scanSource } from '../scan-source.js';
 import { openStore } from '../store/index.js';
@@ -95,7 +95,7 @@ try {
   // Diagnose documents that gave no validated entity of their class: OCR again, in memory, and say what the recognizers saw.
   // The same OCR stage the scan uses (MRZ second look included); only explanations come out of it.
   const engine = createOcrPool({ size: 1, cachePath: path.join(data, 'tesseract') });
-  const mrzEngine = createOcrPool({ size: 1, cachePath: path.join(data, 'tesseract'), tessParams: { tessedit_char_whitelist: MRZ_ALPHABET } });
+  const mrzEngine = createMrzPool({ cachePath: path.join(data, 'tesseract') });
   const stage = createOcrStage(engine, Buffer.alloc(32, 7), { mrzEngine });
   try {
     for (const r of rows.filter((x) => SENSITIVE.includes(x.truth) && !x.entity && x.outcome === 'scanned')) {
