@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeForModel, splitViews } from '../src/image/decode.js';
-import { meanOverViews } from '../src/model/classifier.js';
+import { meanOfViews } from '../src/model/classifier.js';
 import { fitHead, fitTemperature, imageProba, nllAt, pickThresholds, pickUncertainBand, splitByImage } from '../src/training/fit.js';
 import { softmaxInPlace } from '../src/training/softmax.js';
 import { Rng } from '../src/training/synth/prng.js';
@@ -40,7 +40,7 @@ test('imageProba averages the views and sums to 1', () => {
   const p = imageProba([Float64Array.from([0, 0]), Float64Array.from([Math.log(3), 0])], 1);
   assert.ok(Math.abs(p[0]! - (0.5 + 0.75) / 2) < 1e-12);
   assert.ok(Math.abs(p[0]! + p[1]! - 1) < 1e-12);
-  const m = meanOverViews(Float32Array.from([0.2, 0.8, 0.6, 0.4, 1, 0]), 1, 3, 2);
+  const m = meanOfViews([Float32Array.from([0.2, 0.8]), Float32Array.from([0.6, 0.4]), Float32Array.from([1, 0])]);
   assert.ok(Math.abs(m[0]! - 0.6) < 1e-6 && Math.abs(m[1]! - 0.4) < 1e-6);
 });
 

@@ -13,6 +13,7 @@ import type { io } from '@tensorflow/tfjs';
 import { BACKBONE_CUT, BACKBONE_DIM, ensureBackbone, loadNsfwjsMobileNetV2 } from '../src/model/backbone.js';
 import { createBatcher, loadBackboneOnly, loadClassifier } from '../src/model/classifier.js';
 import { writeDevModel } from '../src/model/dev-head.js';
+import { decodeForModel } from '../src/image/decode.js';
 import { findLatestModelDir, LABELS, loadModelDir } from '../src/model/manifest.js';
 
 type TfWeightsManifestEntry = io.WeightsManifestEntry;
@@ -262,6 +263,55 @@ test('classifier with a dev head: 6 scores summing to 1, batch-invariant', async
   }
 });
 
+test('multi-view model: the batcher schedules views (early exit) and answers exactly as classify does', async () => {
+  // The shipped model: two views, first-view early exit. Its backbone lives in the repo's models/backbone.
+  const clf = await loadClassifier({ modelDir: await findLatestModelDir() });
+  try {
+    const V = clf.views;
+    assert.ok(V > 1 && clf.manifest.input.earlyExit !== undefined, 'the shipped model is multi-view with early exit');
+    const S = clf.input.size;
+    const seeds = await sampleImages(S * 2);
+    // 12 images of different content: the samples, shifted and mixed, each with V views cut by decodeForModel
+    const imgs = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const src = seeds[i % seeds.length]!;
+        const raw = Buffer.from(src.map((v, k) => (v + i * 37 + (k % (i + 2)) * 11) & 255));
+        const png = await sharp(raw, { raw: { width: S * 2, height: S * 2, channels: 3 } }).resize(S * 3, S * 2, { fit: 'fill' }).png().toBuffer();
+        return (await decodeForModel(png, clf.input)).rgb;
+      }),
+    );
+    const direct = await clf.classify(imgs);
+    let runs = 0;
+    let rows = 0;
+    const counting = {
+      classify: clf.classify,
+      views: V,
+      firstDecides: clf.firstDecides,
+      combine: clf.combine,
+      scoreViews: (r: Uint8Array[]) => ((runs += 1), (rows += r.length), clf.scoreViews(r)),
+    };
+    const batcher = createBatcher(counting, { maxBatch: 4, maxWaitMs: 5 });
+    const via = await Promise.all(imgs.map((img) => batcher.classify(img)));
+    await batcher.drain();
+    via.forEach((c, i) => {
+      assert.equal(c.label, direct[i]!.label, `image ${i}`);
+      for (const l of clf.labels) assert.ok(Math.abs(c.scores[l]! - direct[i]!.scores[l]!) < 1e-5, `image ${i} ${l}`);
+    });
+    // exactly the views early exit asks for: one per confident image, V for the others
+    const per = S * S * 3;
+    const firsts = await clf.scoreViews(imgs.map((img) => img.subarray(0, per)));
+    const undecided = firsts.filter((f) => !clf.firstDecides(f)).length;
+    assert.ok(undecided > 0 && undecided < imgs.length, `the set mixes decided and undecided first views (${undecided} of ${imgs.length} undecided)`);
+    assert.equal(rows, imgs.length + undecided * (V - 1));
+    assert.ok(runs <= Math.ceil(rows / 4) + 2, `views are batched: ${rows} rows in ${runs} runs`);
+    // a broken image fails alone
+    const mixed = await Promise.allSettled([batcher.classify(imgs[0]!), batcher.classify(new Uint8Array(7)), batcher.classify(imgs[1]!)]);
+    assert.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  } finally {
+    await clf.close();
+  }
+});
+
 test('uncertain: band and per-label threshold', async () => {
   const dir = path.join(work, 'dev-model-uncertain');
   // tiny weights → near-uniform scores (~1/6): inside the band and below a 0.5 threshold
@@ -303,6 +353,12 @@ test('manifest and head validation', async () => {
   const head = JSON.parse(await readFile(path.join(dir, 'head.json'), 'utf8')) as { W: number[][]; b: number[] };
   await writeFile(path.join(dir, 'head.json'), JSON.stringify({ W: head.W.slice(1), b: head.b }));
   await assert.rejects(loadModelDir(dir), /W has 5 rows/);
+  // a hidden layer's weights must be canonical base64 (Buffer.from would silently skip bad characters)
+  const hidden = { units: 1, b: [0], W: Buffer.from(new Float32Array(1280).buffer).toString('base64') };
+  await writeFile(path.join(dir, 'head.json'), JSON.stringify({ W: head.W.map(() => [0]), b: head.b, hidden }));
+  await loadModelDir(dir);
+  await writeFile(path.join(dir, 'head.json'), JSON.stringify({ W: head.W.map(() => [0]), b: head.b, hidden: { ...hidden, W: `!!${hidden.W.slice(2)}` } }));
+  await assert.rejects(loadModelDir(dir), /hidden.W must be base64/);
 });
 
 test('findLatestModelDir picks the newest version numerically', async () => {

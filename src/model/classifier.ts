@@ -115,17 +115,17 @@ export function buildSessionGraph(backboneBytes: Uint8Array, head?: Head, size =
   return encodeModel(model);
 }
 
-/** Pack uint8 RGB images of `views` views each into one [N*views,size,size,3] tensor, checking sizes. */
-function packBatch(batch: Uint8Array[], size: number, views = 1): ort.Tensor {
-  const per = size * size * 3 * views;
+/** Pack single-view uint8 RGB rows into one [N,size,size,3] tensor, checking sizes. */
+function packBatch(batch: Uint8Array[], size: number): ort.Tensor {
+  const per = size * size * 3;
   const data = new Uint8Array(batch.length * per);
   batch.forEach((img, i) => {
     if (!(img instanceof Uint8Array) || img.length !== per) {
-      throw new Error(`image ${i}: expected ${per} bytes (${views} view(s) of ${size}x${size} RGB uint8), got ${img?.length}`);
+      throw new Error(`view ${i}: expected ${per} bytes (${size}x${size} RGB uint8), got ${img?.length}`);
     }
     data.set(img, i * per);
   });
-  return new ort.Tensor('uint8', data, [batch.length * views, size, size, 3]);
+  return new ort.Tensor('uint8', data, [batch.length, size, size, 3]);
 }
 
 async function verifiedBackbone(expectedSha: string | undefined, dir: string | undefined, taps: readonly string[] = [], size = BACKBONE_SIZE) {
@@ -146,7 +146,22 @@ export interface ClassifierLoadOptions extends SessionOptions {
   modelDir?: string;
 }
 
-export interface LoadedClassifier extends Classifier {
+/**
+ * The classifier one view at a time, for a batcher that schedules views itself (batcher.ts):
+ * score single-view rows in any mix of images, ask whether a first view decides alone (early
+ * exit), and combine an image's view scores into its classification. `classify` is the same
+ * thing for a batch of whole images.
+ */
+export interface ViewScorer {
+  /** Views per image (rows of `decodeForModel(…).rgb`). */
+  views: number;
+  scoreViews(rows: Uint8Array[]): Promise<Float32Array[]>;
+  /** True when the image's first view is confident enough that the other views are skipped (the manifest's `input.earlyExit`). */
+  firstDecides(first: Float32Array): boolean;
+  combine(views: Float32Array[]): Classification;
+}
+
+export interface LoadedClassifier extends Classifier, ViewScorer {
   manifest: LoadedModel['manifest'];
   backboneSha256: string;
 }
@@ -165,30 +180,34 @@ export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<
   const band = manifest.uncertainBand;
   const earlyExit = manifest.input.earlyExit;
   let closed = false;
-  const run = async (images: Uint8Array[], views: number): Promise<Float32Array> =>
-    (await session.run({ [PIXELS_INPUT]: packBatch(images, size, views) }, [SCORES_OUTPUT]))[SCORES_OUTPUT]!.data as Float32Array;
-  /**
-   * First view for every image; the other views only for images whose first-view top score is
-   * below `earlyExit` (training measured that a confident first view is not changed by the rest).
-   */
-  const classifyEarlyExit = async (batch: Uint8Array[]): Promise<Float32Array> => {
-    const n = labels.length;
-    const per = size * size * 3;
-    const first = await run(batch.map((rgb) => rgb.subarray(0, per)), 1);
-    const out = Float32Array.from(first);
-    const rest = batch.map((_, i) => i).filter((i) => Math.max(...first.subarray(i * n, (i + 1) * n)) < earlyExit!);
-    if (rest.length) {
-      const more = await run(rest.map((i) => batch[i]!.subarray(per)), V - 1);
-      rest.forEach((img, k) => {
-        for (let j = 0; j < n; j++) {
-          let s = first[img * n + j]!;
-          for (let v = 0; v < V - 1; v++) s += more[(k * (V - 1) + v) * n + j]!;
-          out[img * n + j] = s / V;
-        }
-      });
-    }
-    return out;
+  const run = async (rows: Uint8Array[]): Promise<Float32Array> =>
+    (await session.run({ [PIXELS_INPUT]: packBatch(rows, size) }, [SCORES_OUTPUT]))[SCORES_OUTPUT]!.data as Float32Array;
+  const n = labels.length;
+  const per = size * size * 3;
+  /** Rows of single views → one probability vector per row. */
+  const scoreViews = async (rows: Uint8Array[]): Promise<Float32Array[]> => {
+    if (closed) throw new Error('classifier is closed');
+    if (rows.length === 0) return [];
+    const p = await run(rows);
+    return rows.map((_, i) => p.slice(i * n, (i + 1) * n));
   };
+  /** One image's view probabilities (first view first) → its classification. */
+  const combine = (views: Float32Array[]): Classification => decide(meanOfViews(views));
+  const decide = (scores: Float32Array): Classification => {
+    const rec: Record<string, number> = {};
+    let top = 0;
+    for (let j = 0; j < n; j++) {
+      rec[labels[j]!] = scores[j]!;
+      if (scores[j]! > scores[top]!) top = j;
+    }
+    const label = labels[top]!;
+    const topScore = scores[top]!;
+    const threshold = manifest.thresholds[label];
+    const uncertain = (band !== undefined && topScore >= band[0] && topScore <= band[1]) || (threshold !== undefined && topScore < threshold);
+    return { label, scores: rec, modelVersion, uncertain };
+  };
+  /** Does this first view decide alone (see ViewScorer.earlyExit)? */
+  const firstDecides = (first: Float32Array): boolean => V === 1 || (earlyExit !== undefined && Math.max(...first) >= earlyExit);
 
   return {
     modelVersion,
@@ -196,27 +215,25 @@ export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<
     input,
     manifest,
     backboneSha256: info.sha256,
+    views: V,
+    scoreViews,
+    firstDecides,
+    combine,
     async classify(batch) {
       if (closed) throw new Error('classifier is closed');
       if (batch.length === 0) return [];
-      const n = labels.length;
-      const scores = earlyExit === undefined || V === 1 ? meanOverViews(await run(batch, V), batch.length, V, n) : await classifyEarlyExit(batch);
-      const results: Classification[] = [];
-      for (let i = 0; i < batch.length; i++) {
-        const rec: Record<string, number> = {};
-        let top = 0;
-        for (let j = 0; j < n; j++) {
-          const s = scores[i * n + j]!;
-          rec[labels[j]!] = s;
-          if (s > scores[i * n + top]!) top = j;
+      for (const [i, img] of batch.entries()) {
+        if (!(img instanceof Uint8Array) || img.length !== per * V) {
+          throw new Error(`image ${i}: expected ${per * V} bytes (${V} view(s) of ${size}x${size} RGB uint8), got ${img?.length}`);
         }
-        const label = labels[top]!;
-        const topScore = scores[i * n + top]!;
-        const threshold = manifest.thresholds[label];
-        const uncertain = (band !== undefined && topScore >= band[0] && topScore <= band[1]) || (threshold !== undefined && topScore < threshold);
-        results.push({ label, scores: rec, modelVersion, uncertain });
       }
-      return results;
+      // First view of every image in one run; the other views of the undecided ones in a second.
+      const first = await scoreViews(batch.map((rgb) => rgb.subarray(0, per)));
+      const rest = batch.map((_, i) => i).filter((i) => !firstDecides(first[i]!));
+      const more = await scoreViews(rest.flatMap((i) => Array.from({ length: V - 1 }, (_, v) => batch[i]!.subarray((v + 1) * per, (v + 2) * per))));
+      const views: Float32Array[][] = first.map((f) => [f]);
+      rest.forEach((i, k) => views[i]!.push(...more.slice(k * (V - 1), (k + 1) * (V - 1))));
+      return views.map(combine);
     },
     async close() {
       if (closed) return;
@@ -226,12 +243,15 @@ export async function loadClassifier(opts: ClassifierLoadOptions = {}): Promise<
   };
 }
 
-/** [N*V, n] view probabilities → [N, n] per-image means. */
-export function meanOverViews(p: Float32Array, N: number, V: number, n: number): Float32Array {
-  if (V === 1) return p;
-  const out = new Float32Array(N * n);
-  for (let i = 0; i < N; i++)
-    for (let v = 0; v < V; v++) for (let j = 0; j < n; j++) out[i * n + j]! += p[(i * V + v) * n + j]! / V;
+/** An image's view probabilities → their mean (the image's scores; view order does not matter). */
+export function meanOfViews(views: readonly Float32Array[]): Float32Array {
+  const n = views[0]?.length ?? 0;
+  const out = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (const v of views) s += v[j]!;
+    out[j] = s / views.length;
+  }
   return out;
 }
 
