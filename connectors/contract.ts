@@ -44,6 +44,30 @@ export interface Page {
   items: ObjectRef[];
   /** Opaque, JSON-serialisable. `undefined` on the last page. */
   nextCursor?: string;
+  /**
+   * Only on the last page, from connectors whose full listing itself ends in a change-feed
+   * position (OneDrive: the delta walk's `@odata.deltaLink`): the cursor for the next
+   * incremental run. The pipeline stores it once every item of the listing is committed.
+   */
+  changesCursor?: string;
+}
+
+/** A page of an incremental (change feed) listing. */
+export interface ChangePage extends Page {
+  /** externalIds removed (or trashed, or no longer visible) since the cursor; recorded as gone. */
+  deleted?: string[];
+}
+
+/**
+ * Thrown by `changes()` when the stored cursor is no longer accepted (Graph 410 resyncRequired,
+ * Drive 400/410 on a stale page token). The pipeline then runs a full listing, which re-scans
+ * only items whose etag changed since their last scan.
+ */
+export class CursorExpiredError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CursorExpiredError';
+  }
 }
 
 export interface OpenOptions {
@@ -77,20 +101,30 @@ export interface Connector {
   close?(): Promise<void>;
 
   // Optional capabilities, filled in by later work. Discover them with the guards below.
-  changes?(cursor: string): AsyncIterable<Page & { deleted?: string[] }>;
+  /**
+   * Incremental listing from a cursor that an earlier run stored: pages of added/changed items
+   * and deleted ids. `nextCursor` resumes mid-feed; the last page carries `changesCursor`, the
+   * position for the next run. Throws CursorExpiredError when the cursor is no longer valid.
+   */
+  changes?(cursor: string): AsyncIterable<ChangePage>;
+  /**
+   * The change-feed position *now*, taken before a full listing starts (Drive:
+   * changes.getStartPageToken), so that nothing changed during the listing is missed.
+   */
+  changesStart?(): Promise<string>;
   describeSharing?(ref: ObjectRef): Promise<Exposure>;
   quarantine?(ref: ObjectRef, opts: { dryRun: boolean }): Promise<unknown>;
   revokeSharing?(ref: ObjectRef, opts: { dryRun: boolean; scope: 'public' | 'external' }): Promise<unknown>;
 }
 
-export type Capability = 'changes' | 'describeSharing' | 'quarantine' | 'revokeSharing';
+export type Capability = 'changes' | 'changesStart' | 'describeSharing' | 'quarantine' | 'revokeSharing';
 
 export function hasCapability<C extends Capability>(c: Connector, cap: C): c is Connector & Required<Pick<Connector, C>> {
   return typeof (c as unknown as Record<string, unknown>)[cap] === 'function';
 }
 
 export function capabilities(c: Connector): Capability[] {
-  return (['changes', 'describeSharing', 'quarantine', 'revokeSharing'] as const).filter((cap) => hasCapability(c, cap));
+  return (['changes', 'changesStart', 'describeSharing', 'quarantine', 'revokeSharing'] as const).filter((cap) => hasCapability(c, cap));
 }
 
 /** Options every connector factory receives from the CLI / config. */
@@ -102,6 +136,17 @@ export interface ConnectorOptions {
   region?: string;
   /** Retry tuning; tests shorten the delays. */
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Cloud APIs (gdrive, onedrive): a credentials file (Drive: a service-account key or an
+   * authorized-user JSON with a refresh token; OneDrive: JSON with tenantId, clientId and
+   * clientSecret or a refresh token). Default: the connector's environment variable. Secrets are
+   * never stored in the database and never logged.
+   */
+  credentialsFile?: string;
+  /** Cloud APIs: API root override (Drive `rootUrl`, Graph `baseUrl`) — local API servers in tests, sovereign clouds. */
+  apiUrl?: string;
+  /** Cloud APIs: OAuth token endpoint / authority override (tests). */
+  tokenUrl?: string;
 }
 
 export type ConnectorFactory = (uri: string, opts: ConnectorOptions) => Connector | Promise<Connector>;
