@@ -82,12 +82,22 @@ export interface Scope {
   uri: string;
 }
 
+/** Request counters a connector keeps; the scan summary reports them (throttle events, retries). */
+export interface ConnectorStats {
+  requests: number;
+  retries: number;
+  /** Retries caused by throttling (429, 503 with Retry-After, Drive 403 rate-limit reasons, S3 SlowDown). */
+  throttled: number;
+}
+
 export interface Connector {
   /** Registry name: `local`, `s3`, ... */
   readonly kind: string;
   /** Canonical source URI (the natural key of the source row). */
   readonly uri: string;
   list(cursor?: string): AsyncIterable<Page>;
+  /** Optional: live request counters (see ConnectorStats). */
+  readonly stats?: ConnectorStats;
   open(ref: ObjectRef, opts?: OpenOptions): Promise<Readable>;
   /** Sorts a thrown error into retryable / throttled / notFound / permanent. */
   classifyError(err: unknown): ErrorClass;
