@@ -23,6 +23,11 @@ export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
   endpoint?: string;
   forcePathStyle?: boolean;
   region?: string;
+  /** gdrive/onedrive credentials file (ConnectorOptions.credentialsFile). */
+  credentialsFile?: string;
+  /** Cloud API root and token endpoint overrides (tests). */
+  apiUrl?: string;
+  tokenUrl?: string;
   /** Network concurrency (downloads); CPU work is bounded by the core count. */
   concurrency?: number;
   modelDir?: string;
@@ -59,6 +64,9 @@ export async function scanSource(
     forcePathStyle: opts.forcePathStyle,
     region: opts.region,
     retry: opts.retry,
+    credentialsFile: opts.credentialsFile,
+    apiUrl: opts.apiUrl,
+    tokenUrl: opts.tokenUrl,
   });
   try {
     // Fail fast, with one clear line, on a bad path, bucket or credentials — before the model loads.

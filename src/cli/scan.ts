@@ -18,6 +18,8 @@ interface ScanFlags extends DbFlags {
   maxBytes?: number;
   model?: string;
   restart?: boolean;
+  changes?: boolean;
+  credentials?: string;
   progress?: boolean;
   policy?: string;
   ocr?: boolean;
@@ -39,6 +41,8 @@ export function registerScan(program: Command): void {
     .option('--max-bytes <size>', 'skip objects larger than this (default 50MB)', byteSize)
     .option('--model <dir|version>', MODEL_FLAG_HELP)
     .option('--restart', 'ignore the checkpoint of an interrupted scan and list from the start')
+    .option('--changes', "incremental: only what changed since the last scan, from the source's change feed (a full scan runs when there is no stored cursor yet)")
+    .option('--credentials <file>', 'gdrive/onedrive: credentials file (default: $GOOGLE_APPLICATION_CREDENTIALS / $CASB_ONEDRIVE_CREDENTIALS); never stored')
     .option('--no-progress', 'no live progress line on a terminal')
     .option('--policy <file>', 'policy file, YAML or JSON (default: $CASB_POLICY, else the built-in policy; see casb policy show)')
     .option('--no-ocr', 'never OCR, whatever the policy says (label findings only)')
@@ -69,6 +73,8 @@ export function registerScan(program: Command): void {
             maxBytes: flags.maxBytes,
             modelDir: await activeModelDir(flags.model, storeOptions(flags).dataDir),
             restart: flags.restart,
+            changes: flags.changes,
+            credentialsFile: flags.credentials,
             policy,
             ocr: flags.ocr,
             ocrWorkers: flags.ocrWorkers,
@@ -136,7 +142,8 @@ function summaryText(s: ScanSummary): string {
   const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   const lines = [
     `${s.status === 'completed' ? 'Scanned' : 'Interrupted scan of'} ${s.source} in ${(s.wallMs / 1000).toFixed(1)} s (${s.imagesPerSec.toFixed(1)} images/s)${s.resumedFrom ? `, resumed from run ${s.resumedFrom}` : ''}`,
-    `  listed   ${s.listed}`,
+    `  mode     ${s.mode === 'changes' ? 'changes since the last scan' : 'full listing'}${s.fullBecause ? ` (${s.fullBecause})` : ''}`,
+    `  listed   ${s.listed}${s.mode === 'changes' ? ' changed' : ''}, ${s.downloaded} downloaded${s.deleted ? `, ${s.deleted} gone (deleted at the source)` : ''}`,
     `  scanned  ${s.scanned}`,
     `  skipped  ${total(s.skipped)}${total(s.skipped) ? `  (${fmt(s.skipped)})` : ''}`,
     `  failed   ${total(s.failed)}${total(s.failed) ? `  (${fmt(s.failed)})` : ''}`,
@@ -144,6 +151,7 @@ function summaryText(s: ScanSummary): string {
     `  entities ${total(s.findingsByEntity)}${total(s.findingsByEntity) ? `  (${fmt(s.findingsByEntity)})` : ''}  validated by OCR`,
     `  ocr      ${s.ocr.images} images${s.ocr.failed ? `, ${s.ocr.failed} could not be read` : ''}${s.timings.ocr ? ` (${(s.timings.ocr / 1000).toFixed(1)} s)` : ''}`,
   ];
+  if (s.requests?.throttled || s.requests?.retries) lines.push(`  requests ${s.requests.requests}, ${s.requests.retries} retried (${s.requests.throttled} throttled by the source)`);
   if (s.status !== 'completed') lines.push('  Run the same command again to finish the source.');
   return `${lines.join('\n')}\n`;
 }

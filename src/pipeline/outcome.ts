@@ -20,6 +20,8 @@ export const SKIP_REASONS = new Set(['archived', 'too_large', 'not_found']);
 export function isFinal(outcome: string): boolean {
   // too_large and excluded depend on this run's settings (--max-bytes, the policy), not on the content: decided again each scan, cheaply
   if (outcome === 'skipped:too_large' || outcome === 'skipped:excluded') return false;
+  // an item that was gone (deleted, or vanished before its download) and is listed again is new content as far as we know
+  if (outcome === 'skipped:gone' || outcome === 'skipped:not_found') return false;
   if (outcome === 'scanned' || outcome.startsWith('skipped:')) return true;
   return ['failed:corrupt', 'failed:too_large', 'failed:unsupported'].includes(outcome);
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import PQueue from 'p-queue';
-import type { Connector, ObjectRef, Page } from '../../connectors/contract.js';
+import { CursorExpiredError, type ChangePage, type Connector, type ObjectRef } from '../../connectors/contract.js';
 import { decodeForModel, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import picomatch from 'picomatch';
@@ -24,6 +24,7 @@ import { policyVersion as versionOf } from '../policy/load.js';
 import { DEFAULT_POLICY, type Policy } from '../policy/schema.js';
 import type { ItemRecord, RunInfo, Store } from '../store/index.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
+import { hasCapability } from '../../connectors/contract.js';
 import { withRetry } from '../util/retry.js';
 import { LowWaterMark } from './checkpoint.js';
 import { failed, isFinal, OutcomeCounter, SKIP_REASONS, skipped, type Outcome } from './outcome.js';
@@ -56,6 +57,12 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Ignore an interrupted run's checkpoint and list from the start. */
   restart?: boolean;
+  /**
+   * Incremental: read the source's change feed from the cursor the last run stored (adds, edits,
+   * deletes) instead of listing everything. Without a stored cursor, or for a source with no
+   * change feed, a full listing runs (and stores one where the connector has a feed).
+   */
+  changes?: boolean;
   /** A run whose heartbeat is older than this is considered dead and may be resumed. */
   staleAfterMs?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
@@ -77,6 +84,14 @@ export interface ScanSummary {
   source: string;
   status: 'completed' | 'interrupted';
   resumedFrom?: string;
+  /** How the items were found: the full listing, or the change feed since the last run. */
+  mode: 'full' | 'changes';
+  /** Why a --changes request ran a full listing (no cursor yet, cursor expired, no change feed). */
+  fullBecause?: string;
+  /** Items marked gone: deleted per the change feed, or missing from a complete full listing. */
+  deleted: number;
+  /** The connector's request counters (throttle events, retries), where it keeps them. */
+  requests?: { requests: number; retries: number; throttled: number };
   listed: number;
   scanned: number;
   skipped: Record<string, number>;
@@ -120,9 +135,11 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
   const started = Date.now();
   const sourceId = await store.upsertSource(connector.uri, connector.kind);
 
-  // Resume an interrupted run from its low-water cursor, unless told to restart.
+  // Resume an interrupted run from its low-water cursor (in that run's mode), unless told to restart.
   let resumeCursor: string | undefined;
   let resumedFrom: string | undefined;
+  let mode: 'full' | 'changes' = 'full';
+  let fullBecause: string | undefined;
   const prev = await store.lastRun(sourceId);
   if (prev && prev.status !== 'completed') {
     const age = Date.now() - prev.heartbeatAt.getTime();
@@ -134,10 +151,29 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     if (!opts.restart && prev.cursor) {
       resumeCursor = prev.cursor;
       resumedFrom = prev.id;
+      mode = prev.mode;
     }
   }
   if (opts.restart || !resumeCursor) await store.clearCursor(sourceId, 'list');
-  const runId = await store.startRun(sourceId, opts.trigger ?? 'cli', classifier.modelVersion, resumedFrom, policyVersion);
+  let feedCursor: string | undefined; // where a change-feed run starts
+  if (!resumeCursor && opts.changes) {
+    feedCursor = hasCapability(connector, 'changes') ? await store.getCursor(sourceId, 'changes') : undefined;
+    if (feedCursor) mode = 'changes';
+    else fullBecause = hasCapability(connector, 'changes') ? 'no change cursor stored yet (this full scan stores one)' : `${connector.kind} sources have no change feed`;
+  }
+  const runId = await store.startRun(sourceId, opts.trigger ?? 'cli', classifier.modelVersion, resumedFrom, policyVersion, mode);
+  /**
+   * A full listing from the start takes the change-feed position first, so that nothing changed
+   * while it runs is missed; it is kept as `changes_pending` (so a resumed listing still has it)
+   * and becomes the source's `changes` cursor only when the listing completes.
+   */
+  const startFull = async () => {
+    if (hasCapability(connector, 'changesStart')) {
+      const token = await withRetry(() => connector.changesStart(), { classify: (e) => connector.classifyError(e), signal: opts.signal, ...opts.retry });
+      await store.saveCursor(sourceId, 'changes_pending', token, runId);
+    }
+  };
+  if (mode === 'full' && !resumeCursor) await startFull();
 
   const counter = new OutcomeCounter();
   const timings: Record<string, number> = {};
@@ -259,7 +295,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       if (abort.signal.aborted) return void (inFlight--, wake?.());
       debug(`download failed: ${ref.path}`, err);
       const reason = reasonOf(err);
-      return recordOutcome(ref, seq, SKIP_REASONS.has(reason) ? skipped(reason === 'not_found' ? 'gone' : reason) : failed(reason), oneLine(err));
+      return recordOutcome(ref, seq, SKIP_REASONS.has(reason) ? skipped(reason) : failed(reason), oneLine(err));
     }
 
     // ---- decode + classify (cpu queue)
@@ -321,24 +357,41 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
 
   const tasks = new Set<Promise<void>>();
   let interrupted = false;
+  let deleted = 0;
+  let changesCursor: string | undefined; // from the last page of a feed (or of a delta-style listing)
   try {
     let listMs = 0;
-    const pages = connector.list(resumeCursor)[Symbol.asyncIterator]();
+    const feed = (): AsyncIterator<ChangePage> =>
+      mode === 'changes' ? connector.changes!(resumeCursor ?? feedCursor!)[Symbol.asyncIterator]() : connector.list(resumeCursor)[Symbol.asyncIterator]();
+    let pages = feed();
     for (;;) {
       if (abort.signal.aborted) break;
       const t0 = performance.now();
-      let next: IteratorResult<Page>;
+      let next: IteratorResult<ChangePage>;
       try {
         // Not retried here: a generator that has thrown is finished. Each connector retries its
         // own list requests (through withRetry) and throws only when retrying is over.
         next = await pages.next();
       } catch (err) {
         if (abort.signal.aborted) break;
+        if (mode === 'changes' && err instanceof CursorExpiredError) {
+          // The feed no longer accepts our cursor: list everything; unchanged items (same etag) are not downloaded again.
+          debug(`change cursor expired: ${err.message}`);
+          mode = 'full';
+          fullBecause = 'the stored change cursor expired at the source';
+          resumeCursor = undefined;
+          await store.setRunMode(runId, 'full');
+          await startFull();
+          pages = feed();
+          continue;
+        }
         throw listingError(connector, err);
       }
       listMs += performance.now() - t0;
       if (next.done) break;
       const page = next.value;
+      if (page.changesCursor) changesCursor = page.changesCursor;
+      if (page.deleted?.length) deleted += await time('store', () => store.markGone(sourceId, runId, page.deleted!));
       const seq = checkpoint.openPage(page.items.length, page.nextCursor);
       const known = await store.knownItems(sourceId, page.items.map((i) => i.externalId));
       for (const ref of page.items) {
@@ -394,6 +447,12 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     // The cursor stays, so the next scan of this source resumes from the low-water mark.
     await store.finishRun(runId, 'interrupted', totals());
   } else {
+    // A complete listing from the start saw everything the source has: what it did not list is gone.
+    // (A resumed listing did not see the part before its cursor in this run, so it cannot tell.)
+    if (mode === 'full' && !resumedFrom) deleted += await store.markGone(sourceId, runId, 'unlisted');
+    const next = changesCursor ?? (mode === 'full' ? await store.getCursor(sourceId, 'changes_pending') : undefined);
+    if (next) await store.saveCursor(sourceId, 'changes', next, runId);
+    await store.clearCursor(sourceId, 'changes_pending');
     await store.clearCursor(sourceId, 'list');
     await store.finishRun(runId, 'completed', totals());
   }
@@ -403,6 +462,10 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     source: connector.uri,
     status: interrupted ? 'interrupted' : 'completed',
     resumedFrom,
+    mode,
+    ...(fullBecause && mode === 'full' ? { fullBecause } : {}),
+    deleted,
+    ...(connector.stats ? { requests: { ...connector.stats } } : {}),
     listed: counter.listed,
     scanned: counter.scanned,
     skipped: counter.skipped,
@@ -439,6 +502,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       failed: sumValues(counter.failed),
       downloaded: counter.downloaded,
       findings: counter.findings,
+      deleted,
       counts,
       timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     };

@@ -63,6 +63,7 @@ export interface FindingRecord {
 export interface RunInfo {
   id: string;
   status: string;
+  mode: 'full' | 'changes';
   heartbeatAt: Date;
   host: string | null;
   pid: number | null;
@@ -76,6 +77,8 @@ export interface RunTotals {
   failed: number;
   downloaded: number;
   findings: number;
+  /** Items marked gone (deleted at the source). */
+  deleted?: number;
   counts: Record<string, number>;
   timings: Record<string, number>;
 }
@@ -129,19 +132,26 @@ export class Store {
   }
 
   async lastRun(sourceId: string): Promise<RunInfo | undefined> {
-    const r = await this.db.query<{ id: string; status: string; heartbeat_at: Date; host: string | null; pid: number | null; cursor: string | null }>(
+    const r = await this.db.query<{ id: string; status: string; mode: string; heartbeat_at: Date; host: string | null; pid: number | null; cursor: string | null }>(
       SQL.lastRun, [sourceId],
     );
     const row = r.rows[0];
-    return row && { id: String(row.id), status: row.status, heartbeatAt: new Date(row.heartbeat_at), host: row.host, pid: row.pid, cursor: row.cursor };
+    return row && {
+      id: String(row.id), status: row.status, mode: row.mode === 'changes' ? 'changes' : 'full',
+      heartbeatAt: new Date(row.heartbeat_at), host: row.host, pid: row.pid, cursor: row.cursor,
+    };
   }
 
-  async startRun(sourceId: string, trigger: string, modelVersion: string, resumedFrom?: string, policyVersion?: string): Promise<string> {
+  async startRun(sourceId: string, trigger: string, modelVersion: string, resumedFrom?: string, policyVersion?: string, mode: 'full' | 'changes' = 'full'): Promise<string> {
     await this.db.query(SQL.markInterrupted, [sourceId]);
     const r = await this.db.query<{ id: string }>(SQL.startRun, [
-      sourceId, trigger, modelVersion, resumedFrom ?? null, os.hostname(), process.pid, policyVersion ?? null,
+      sourceId, trigger, modelVersion, resumedFrom ?? null, os.hostname(), process.pid, policyVersion ?? null, mode,
     ]);
     return String(r.rows[0]!.id);
+  }
+
+  async setRunMode(runId: string, mode: 'full' | 'changes'): Promise<void> {
+    await this.db.query(SQL.setRunMode, [runId, mode]);
   }
 
   async heartbeat(runId: string): Promise<void> {
@@ -151,7 +161,7 @@ export class Store {
   async finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', t: RunTotals, error?: string): Promise<void> {
     await this.db.query(SQL.finishRun, [
       runId, status, t.listed, t.scanned, t.skipped, t.failed, t.downloaded, t.findings,
-      JSON.stringify(t.counts), JSON.stringify(t.timings), error ?? null,
+      JSON.stringify(t.counts), JSON.stringify(t.timings), error ?? null, t.deleted ?? 0,
     ]);
   }
 
@@ -161,6 +171,26 @@ export class Store {
 
   async clearCursor(sourceId: string, kind: string): Promise<void> {
     await this.db.query(SQL.clearCursor, [sourceId, kind]);
+  }
+
+  async getCursor(sourceId: string, kind: string): Promise<string | undefined> {
+    const r = await this.db.query<{ cursor: string }>(SQL.getCursor, [sourceId, kind]);
+    return r.rows[0]?.cursor;
+  }
+
+  /**
+   * Marks items gone: the ids a change feed reported deleted, or (`ids` = 'unlisted') every item a
+   * complete full listing did not list. Their open findings are resolved. Returns how many.
+   */
+  async markGone(sourceId: string, runId: string, ids: string[] | 'unlisted'): Promise<number> {
+    if (Array.isArray(ids) && !ids.length) return 0;
+    return this.db.transaction(async (tx) => {
+      const r = ids === 'unlisted'
+        ? await tx.query<{ id: string }>(SQL.markUnlistedGone, [sourceId, runId])
+        : await tx.query<{ id: string }>(SQL.markGone, [sourceId, ids, runId]);
+      if (r.rows.length) await tx.query(SQL.resolveFindingsOf, [r.rows.map((x) => x.id)]);
+      return r.rows.length;
+    });
   }
 
   async knownItems(sourceId: string, externalIds: string[]): Promise<Map<string, KnownItem>> {

@@ -10,7 +10,7 @@ export const SQL = {
 
   /** The newest run of a source, with the listing checkpoint it left (if it did not complete). */
   lastRun: `
-    SELECT r.id, r.status, r.heartbeat_at, r.host, r.pid, c.cursor
+    SELECT r.id, r.status, r.mode, r.heartbeat_at, r.host, r.pid, c.cursor
       FROM scan_runs r
       LEFT JOIN cursors c ON c.source_id = r.source_id AND c.kind = 'list' AND c.run_id = r.id
      WHERE r.source_id = $1
@@ -19,17 +19,19 @@ export const SQL = {
   markInterrupted: `UPDATE scan_runs SET status = 'interrupted', finished_at = now() WHERE source_id = $1 AND status = 'running'`,
 
   startRun: `
-    INSERT INTO scan_runs (source_id, trigger, status, model_version, resumed_from, host, pid, policy_version)
-    VALUES ($1, $2, 'running', $3, $4, $5, $6, $7)
+    INSERT INTO scan_runs (source_id, trigger, status, model_version, resumed_from, host, pid, policy_version, mode)
+    VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8)
     RETURNING id`,
 
   heartbeat: `UPDATE scan_runs SET heartbeat_at = now() WHERE id = $1`,
+
+  setRunMode: `UPDATE scan_runs SET mode = $2 WHERE id = $1`,
 
   finishRun: `
     UPDATE scan_runs
        SET status = $2, finished_at = now(), heartbeat_at = now(),
            listed = $3, scanned = $4, skipped = $5, failed = $6, downloaded = $7, findings = $8,
-           counts = $9, timings = $10, error = $11
+           counts = $9, timings = $10, error = $11, deleted = $12
      WHERE id = $1`,
 
   saveCursor: `
@@ -37,6 +39,25 @@ export const SQL = {
     ON CONFLICT (source_id, kind) DO UPDATE SET cursor = EXCLUDED.cursor, run_id = EXCLUDED.run_id, updated_at = now()`,
 
   clearCursor: `DELETE FROM cursors WHERE source_id = $1 AND kind = $2`,
+
+  getCursor: `SELECT cursor FROM cursors WHERE source_id = $1 AND kind = $2`,
+
+  /**
+   * Items the source no longer has: their outcome becomes skipped:gone and their open findings are
+   * resolved (the exposure went with the file). $2: the ids a change feed reported deleted.
+   */
+  markGone: `
+    UPDATE items SET outcome = 'skipped:gone', outcome_detail = 'deleted at the source', deleted_at = now(), last_run_id = $3
+     WHERE source_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL
+    RETURNING id`,
+
+  /** After a complete full listing from the start: every item that run did not list is gone. */
+  markUnlistedGone: `
+    UPDATE items SET outcome = 'skipped:gone', outcome_detail = 'no longer listed by the source', deleted_at = now()
+     WHERE source_id = $1 AND last_run_id IS DISTINCT FROM $2 AND deleted_at IS NULL
+    RETURNING id`,
+
+  resolveFindingsOf: `UPDATE findings SET status = 'resolved' WHERE item_id = ANY($1::bigint[]) AND status = 'open'`,
 
   /** What we knew about a page of items, to skip the unchanged ones without downloading. */
   knownItems: `
@@ -46,7 +67,7 @@ export const SQL = {
 
   /** Seen again, content unchanged: only the sighting is updated; outcome and findings stay. */
   touchItem: `
-    UPDATE items SET last_seen_at = now(), last_run_id = $3, path = $4, exposure = COALESCE($5, exposure)
+    UPDATE items SET last_seen_at = now(), last_run_id = $3, path = $4, exposure = COALESCE($5, exposure), deleted_at = NULL
      WHERE source_id = $1 AND external_id = $2`,
 
   upsertItem: `
@@ -61,7 +82,7 @@ export const SQL = {
       label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores,
       exposure = EXCLUDED.exposure, exposure_details = EXCLUDED.exposure_details,
       last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, scanned_run_id = EXCLUDED.scanned_run_id,
-      policy_version = EXCLUDED.policy_version
+      policy_version = EXCLUDED.policy_version, deleted_at = NULL
     RETURNING id`,
 
   upsertFinding: `
