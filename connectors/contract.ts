@@ -157,6 +157,12 @@ export interface ConnectorOptions {
   apiUrl?: string;
   /** Cloud APIs: OAuth token endpoint / authority override (tests). */
   tokenUrl?: string;
+  /** Cloud tenant scans: scan these users instead of enumerating the directory. */
+  users?: string[];
+  /** Google Workspace tenant scans: the admin impersonated to read the user directory (default $GDRIVE_ADMIN_USER). */
+  adminUser?: string;
+  /** The organisation's own domains, for exposure (who counts as external); default: the tenant's domain. */
+  domains?: string[];
 }
 
 export type ConnectorFactory = (uri: string, opts: ConnectorOptions) => Connector | Promise<Connector>;

@@ -1,7 +1,7 @@
 /**
  * name → connector factory, and a source string → the connector that serves it.
- * `s3://…` → s3; `gdrive://…`, `onedrive://…` (later); `file://…` or a plain path → local.
- * Factories are loaded lazily so a local scan never loads the AWS SDK.
+ * `s3://…` → s3; `gdrive://…` → gdrive; `onedrive://…` → onedrive; `file://…` or a plain path → local.
+ * Factories are loaded lazily so a local scan never loads the AWS, Google or Microsoft SDKs.
  */
 import type { Connector, ConnectorFactory, ConnectorOptions } from './contract.js';
 import { UserError } from '../src/util/errors.js';
@@ -9,6 +9,8 @@ import { UserError } from '../src/util/errors.js';
 const factories = new Map<string, () => Promise<ConnectorFactory>>([
   ['local', async () => (await import('./local/index.js')).createLocalConnector],
   ['s3', async () => (await import('./s3/index.js')).createS3Connector],
+  ['gdrive', async () => (await import('./gdrive/index.js')).createGdriveConnector],
+  ['onedrive', async () => (await import('./onedrive/index.js')).createOnedriveConnector],
 ]);
 
 /** Lets a plugin add itself (or a test replace one). */

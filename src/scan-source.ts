@@ -28,6 +28,10 @@ export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
   /** Cloud API root and token endpoint overrides (tests). */
   apiUrl?: string;
   tokenUrl?: string;
+  /** Cloud tenant scans: these users instead of the whole directory; the organisation's domains. */
+  users?: string[];
+  adminUser?: string;
+  domains?: string[];
   /** Network concurrency (downloads); CPU work is bounded by the core count. */
   concurrency?: number;
   modelDir?: string;
@@ -67,6 +71,9 @@ export async function scanSource(
     credentialsFile: opts.credentialsFile,
     apiUrl: opts.apiUrl,
     tokenUrl: opts.tokenUrl,
+    users: opts.users,
+    adminUser: opts.adminUser,
+    domains: opts.domains,
   });
   try {
     // Fail fast, with one clear line, on a bad path, bucket or credentials — before the model loads.

@@ -121,3 +121,39 @@ test('a scan killed half-way finishes on the next run, resuming, with no duplica
   const third = await runCli(args);
   assert.match(third.stdout, /scanned\s+0/);
 });
+
+test('named sources: casb source add/list/remove, and casb scan <name> scans what the name points at', async (t) => {
+  const dir = await tempDir(t);
+  const photos = path.join(dir, 'photos');
+  await (await import('node:fs/promises')).mkdir(photos);
+  for (let i = 0; i < 3; i++) await writeFile(path.join(photos, `p${i}.png`), await pngImage(i, 64));
+  const so = await testStoreOptions(t);
+  const model = await devModelDir();
+  const env = { CASB_SOURCES: path.join(dir, 'conf', 'sources.yaml') };
+  const add = await runCli(['source', 'add', 'holiday', photos], env);
+  assert.equal(add.code, 0, add.stderr);
+  const addDrive = await runCli(['source', 'add', 'finance', 'gdrive://example.com', '--credentials', '/etc/casb/sa.json', '--domains', 'example.com,example.org'], env);
+  assert.equal(addDrive.code, 0, addDrive.stderr);
+  const text = await (await import('node:fs/promises')).readFile(env.CASB_SOURCES, 'utf8');
+  assert.match(text, /credentials: \/etc\/casb\/sa\.json/, 'the credentials path is kept, never a secret');
+  const ls = await runCli(['source', 'list'], env);
+  assert.match(ls.stdout, /^holiday\s+.*photos/m);
+  assert.match(ls.stdout, /^finance\s+gdrive:\/\/example\.com\s+\(credentials \/etc\/casb\/sa\.json; domains example\.com,example\.org\)/m);
+
+  const r = await runCli(['scan', 'holiday', '--model', model, ...storeFlags(so)], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`Scanned ${pathToFileURL(photos).href.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(r.stdout, /listed\s+3/);
+
+  for (const [args, re] of [
+    [['source', 'add', '9bad', photos], /source name '9bad' must start with a letter/],
+    [['source', 'add', 'x', 'ftp://host/x'], /unknown source type 'ftp:\/\/'/],
+    [['source', 'remove', 'nope'], /no source named nope/],
+  ] as Array<[string[], RegExp]>) {
+    const bad = await runCli(args, env);
+    assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.match(bad.stderr, re);
+  }
+  assert.equal((await runCli(['source', 'remove', 'holiday'], env)).code, 0);
+  assert.doesNotMatch((await runCli(['source', 'list'], env)).stdout, /holiday/);
+});

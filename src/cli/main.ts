@@ -12,6 +12,7 @@ import { registerFindings } from './findings.js';
 import { registerModel } from './model.js';
 import { registerPolicy } from './policy.js';
 import { registerScan } from './scan.js';
+import { registerSource } from './source.js';
 
 const program = new Command()
   .name('casb')
@@ -26,6 +27,7 @@ registerClassify(program);
 registerFindings(program);
 registerModel(program);
 registerPolicy(program);
+registerSource(program);
 
 // `casb findings | head`: a closed pipe ends the output, it is not an error.
 for (const stream of [process.stdout, process.stderr]) {

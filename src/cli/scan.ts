@@ -8,6 +8,7 @@ import { activeModelDir } from '../model/select.js';
 import { byteSize, MODEL_FLAG_HELP, positiveInt, storeOptions, type DbFlags } from './options.js';
 import { findingJson, printFindingsTable } from './findings.js';
 import { loadPolicy } from '../policy/load.js';
+import { resolveSource, sourcesFile, type SourceConfig } from '../sources.js';
 
 interface ScanFlags extends DbFlags {
   concurrency?: number;
@@ -20,6 +21,9 @@ interface ScanFlags extends DbFlags {
   restart?: boolean;
   changes?: boolean;
   credentials?: string;
+  admin?: string;
+  apiUrl?: string;
+  tokenUrl?: string;
   progress?: boolean;
   policy?: string;
   ocr?: boolean;
@@ -30,7 +34,7 @@ interface ScanFlags extends DbFlags {
 export function registerScan(program: Command): void {
   program
     .command('scan <source>')
-    .description('scan a folder, or s3://bucket[/prefix], and store outcomes and findings')
+    .description('scan a folder, s3://bucket[/prefix], gdrive://<domain|user>, onedrive://<tenant|user>, or a named source (casb source add), and store outcomes and findings')
     .option('-c, --concurrency <n>', 'parallel downloads (CPU work is bounded by the core count)', positiveInt)
     .option('--json', 'write one JSON object per open finding of the source to stdout, and nothing else there')
     .option('--db <url>', 'PostgreSQL URL (default: $DATABASE_URL, else the embedded database)')
@@ -43,12 +47,19 @@ export function registerScan(program: Command): void {
     .option('--restart', 'ignore the checkpoint of an interrupted scan and list from the start')
     .option('--changes', "incremental: only what changed since the last scan, from the source's change feed (a full scan runs when there is no stored cursor yet)")
     .option('--credentials <file>', 'gdrive/onedrive: credentials file (default: $GOOGLE_APPLICATION_CREDENTIALS / $CASB_ONEDRIVE_CREDENTIALS); never stored')
+    .option('--api-url <url>', 'gdrive/onedrive: API root instead of Google / Microsoft Graph (sovereign clouds, local test servers)')
+    .option('--token-url <url>', 'gdrive/onedrive: OAuth token endpoint or authority instead of the public one')
+    .option('--admin <email>', 'gdrive://<domain>: the Workspace admin impersonated to list the users (default: $GDRIVE_ADMIN_USER)')
     .option('--no-progress', 'no live progress line on a terminal')
     .option('--policy <file>', 'policy file, YAML or JSON (default: $CASB_POLICY, else the built-in policy; see casb policy show)')
     .option('--no-ocr', 'never OCR, whatever the policy says (label findings only)')
     .option('--ocr-workers <n>', 'parallel OCR workers (default 1)', positiveInt)
     .option('--ocr-timeout <seconds>', 'per-image OCR time limit; a stuck worker is replaced (default 60)', positiveInt)
-    .action(async (source: string, flags: ScanFlags) => {
+    .action(async (arg: string, flags: ScanFlags) => {
+      // a named source (casb source add) brings its URI and connector options; flags still win
+      const named = await resolveSource(arg, sourcesFile(storeOptions(flags).dataDir));
+      const source = named.uri;
+      const cfg: SourceConfig | Partial<SourceConfig> = named.config ?? {};
       const policy = await loadPolicy(flags.policy ?? (process.env.CASB_POLICY || undefined));
       const interrupt = new AbortController();
       let signals = 0;
@@ -66,15 +77,20 @@ export function registerScan(program: Command): void {
           source,
           {
             ...storeOptions(flags),
-            endpoint: flags.endpoint,
-            forcePathStyle: flags.endpoint ? flags.pathStyle !== false : undefined,
-            region: flags.region,
+            endpoint: flags.endpoint ?? cfg.endpoint,
+            forcePathStyle: (flags.endpoint ?? cfg.endpoint) ? flags.pathStyle !== false : undefined,
+            region: flags.region ?? cfg.region,
+            users: cfg.users,
+            adminUser: flags.admin ?? cfg.admin,
+            apiUrl: flags.apiUrl ?? cfg.apiUrl,
+            tokenUrl: flags.tokenUrl ?? cfg.tokenUrl,
+            domains: cfg.domains,
             concurrency: flags.concurrency,
             maxBytes: flags.maxBytes,
             modelDir: await activeModelDir(flags.model, storeOptions(flags).dataDir),
             restart: flags.restart,
             changes: flags.changes,
-            credentialsFile: flags.credentials,
+            credentialsFile: flags.credentials ?? cfg.credentials,
             policy,
             ocr: flags.ocr,
             ocrWorkers: flags.ocrWorkers,

@@ -1,0 +1,711 @@
+/**
+ * The Google Drive connector.
+ *
+ *  - `gdrive://<domain>`: tenant-wide. Every (non-suspended) user of the domain, from the
+ *    Admin SDK Directory users.list (impersonating `adminUser`) or from `opts.users`, each
+ *    impersonated by a service account with domain-wide delegation; then every shared drive
+ *    any of those users is a member of, each listed ONCE (through its first member found).
+ *    A user's pass lists only files that user owns (`'me' in owners`), so a file shared
+ *    among colleagues is listed once, by its owner.
+ *  - `gdrive://<user@domain>`: one user's corpus (owned and shared-with-me files) plus the
+ *    shared drives that user is a member of. Works with a service-account key (impersonating
+ *    the user) or with that user's authorized-user JSON (refresh token).
+ *
+ * Listing: files.list with q = images or shortcuts, not trashed; `supportsAllDrives` and
+ * `includeItemsFromAllDrives` on every call; corpora `user` (shared-drive items skipped there:
+ * they are listed by their drive) or `drive` + driveId; minimal `fields`; nextPageToken to
+ * the end. A shortcut is resolved with files.get on its target; the target is listed once per
+ * run (dedupe by file id across the whole run). A shortcut whose target is not an image, is
+ * trashed, or cannot be read yields no item (nothing to scan, nothing to record).
+ *
+ * Exposure: from the `permissions` embedded in the file resource (My Drive), or from
+ * permissions.list for shared-drive items (Drive does not embed them there).
+ *
+ * Cursors (opaque JSON):
+ *  - list: `{"v":1,"p":"u"|"d","k":<user email | drive id>,"t"?:<files.list pageToken>}`;
+ *    resumes at that user / drive and page. Users are walked in sorted order and drives by
+ *    id, so a cursor whose user/drive has vanished resumes at the next one.
+ *  - changes: `{"v":1,"f":[{"u":<user>,"d"?:<driveId>,"t":<token>}...],"i"?:<feed index>}`:
+ *    one change feed per user and per shared drive; feeds before `i` hold their new start
+ *    tokens, feed `i` the page token to resume from, later feeds their old start tokens.
+ *
+ * Errors: gaxios retries are off; every call goes through withRetry with classifyDriveError
+ * (403 rate-limit reasons and 429 throttled, Retry-After honoured; 5xx retryable; other
+ * 403s / 404 final).
+ */
+import { Readable } from 'node:stream';
+import { drive as driveApi } from '@googleapis/drive';
+import type { drive_v3 } from '@googleapis/drive';
+import { admin as adminApi } from '@googleapis/admin';
+import type { admin_directory_v1 } from '@googleapis/admin';
+import type { ChangePage, Connector, ConnectorOptions, ConnectorStats, ObjectRef, OpenOptions, Page } from '../contract.js';
+import { CursorExpiredError } from '../contract.js';
+import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
+import { DEFAULT_RETRY, withRetry } from '../../src/util/retry.js';
+import { ItemError, UserError } from '../../src/util/errors.js';
+import { limitStream } from '../stream-limit.js';
+import { AuthFactory, loadCredentials, parseCredentials, SCOPE_DIRECTORY_USERS_READONLY, SCOPE_DRIVE_READONLY } from './auth.js';
+import type { GdriveCredentials } from './auth.js';
+import {
+  UNREACHABLE_CODES,
+  classifyDriveError,
+  describeDriveError,
+  driveErrorFacts,
+  driveErrorReason,
+  isCredentialError,
+  isExpiredTokenError,
+  toItemError,
+} from './errors.js';
+import { exposureOf } from './exposure.js';
+import type { DrivePermission } from './exposure.js';
+import { parseGdriveUri } from './uri.js';
+import type { GdriveLocation } from './uri.js';
+
+export { parseGdriveUri, isGdriveUri } from './uri.js';
+export { classifyDriveError, driveErrorReason } from './errors.js';
+export { exposureOf, permissionLevel } from './exposure.js';
+
+export const PAGE_SIZE = 1000;
+export const SHORTCUT_MIME = 'application/vnd.google-apps.shortcut';
+export const LIST_QUERY = `(mimeType contains 'image/' or mimeType = '${SHORTCUT_MIME}') and trashed = false`;
+const FILE_FIELDS =
+  'id,name,mimeType,size,md5Checksum,modifiedTime,version,trashed,driveId,shortcutDetails(targetId,targetMimeType),permissions(id,type,role,emailAddress,domain,allowFileDiscovery)';
+const PERMISSION_FIELDS = 'id,type,role,emailAddress,domain,allowFileDiscovery';
+
+export interface GdriveConnectorOptions extends ConnectorOptions {
+  /** Parsed credentials (programmatic use); otherwise credentialsFile / GOOGLE_APPLICATION_CREDENTIALS. */
+  credentials?: GdriveCredentials | Record<string, unknown>;
+  /** Tenant-wide: scan these users instead of asking the Directory API. */
+  users?: string[];
+  /** More domains counted as internal for exposure (aliases, secondary domains). */
+  domains?: string[];
+  /** Include shared drives (default true). */
+  sharedDrives?: boolean;
+  /** files.list / changes.list pageSize (1..1000, default 1000). */
+  pageSize?: number;
+  /** Per-request timeout in ms (default 120000). */
+  requestTimeoutMs?: number;
+}
+
+interface ListCursor {
+  v: 1;
+  p: 'u' | 'd';
+  k?: string;
+  t?: string;
+}
+
+interface Feed {
+  u: string;
+  d?: string;
+  t: string;
+}
+interface ChangesCursor {
+  v: 1;
+  f: Feed[];
+  i?: number;
+}
+
+interface DriveTarget {
+  id: string;
+  name: string;
+  /** A member to impersonate. */
+  user: string;
+}
+
+type DriveFile = drive_v3.Schema$File;
+
+function lc(s: string): string {
+  return s.trim().toLowerCase();
+}
+
+function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1);
+}
+
+export class GdriveConnector implements Connector {
+  readonly kind = 'gdrive';
+  readonly uri: string;
+  readonly stats: ConnectorStats = { requests: 0, retries: 0, throttled: 0 };
+  readonly location: GdriveLocation;
+  private readonly opts: GdriveConnectorOptions;
+  private readonly retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  private readonly pageSize: number;
+  private readonly tenantDomains: string[];
+  private authPromise: Promise<AuthFactory> | undefined;
+  private readonly drives = new Map<string, drive_v3.Drive>();
+  private usersPromise: Promise<string[]> | undefined;
+  private drivesPromise: Promise<DriveTarget[]> | undefined;
+
+  constructor(loc: GdriveLocation, opts: GdriveConnectorOptions = {}) {
+    this.location = loc;
+    this.uri = loc.uri;
+    this.opts = opts;
+    this.retry = {
+      maxAttempts: opts.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+      baseDelayMs: opts.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+      maxDelayMs: opts.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    };
+    this.pageSize = Math.max(1, Math.min(PAGE_SIZE, Math.floor(opts.pageSize ?? PAGE_SIZE)));
+    this.tenantDomains = [...new Set([loc.domain, ...(opts.domains ?? []).map(lc)])];
+    if (opts.apiUrl) {
+      try {
+        const u = new URL(opts.apiUrl);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      } catch {
+        throw new UserError(`Invalid Google API URL "${opts.apiUrl.replace(/\/\/[^@/]*@/, '//')}": write it as http(s)://host[:port]/.`);
+      }
+    }
+  }
+
+  get tenantWide(): boolean {
+    return this.location.user === undefined;
+  }
+
+  classifyError(err: unknown): ErrorClass {
+    return classifyDriveError(err);
+  }
+
+  errorReason(err: unknown): string {
+    return driveErrorReason(err);
+  }
+
+  // --- plumbing --------------------------------------------------------------------
+
+  private auth(): Promise<AuthFactory> {
+    this.authPromise ??= (async () => {
+      const creds = this.opts.credentials ? parseCredentials(this.opts.credentials, '(given programmatically)') : await loadCredentials(this.opts.credentialsFile);
+      if (creds.type === 'authorized_user' && this.tenantWide) {
+        throw new UserError(
+          `${this.uri} is a whole Google Workspace domain, which needs a service-account key with domain-wide delegation; the credentials given are one user's OAuth grant (authorized_user). Use gdrive://user@${this.location.domain} or a service-account key.`,
+        );
+      }
+      const f: { tokenUrl?: string } = {};
+      if (this.opts.tokenUrl) f.tokenUrl = this.opts.tokenUrl;
+      return new AuthFactory(creds, f);
+    })();
+    return this.authPromise;
+  }
+
+  private rootUrl(): string | undefined {
+    const u = this.opts.apiUrl;
+    if (!u) return undefined;
+    return u.endsWith('/') ? u : `${u}/`;
+  }
+
+  private async driveFor(user: string): Promise<drive_v3.Drive> {
+    let d = this.drives.get(user);
+    if (d) return d;
+    const auth = (await this.auth()).client(user, [SCOPE_DRIVE_READONLY]);
+    const o: drive_v3.Options = { version: 'v3', auth, retry: false, timeout: this.opts.requestTimeoutMs ?? 120_000 };
+    const root = this.rootUrl();
+    if (root) o.rootUrl = root;
+    d = driveApi(o);
+    this.drives.set(user, d);
+    return d;
+  }
+
+  private async directory(adminUser: string): Promise<admin_directory_v1.Admin> {
+    const auth = (await this.auth()).client(adminUser, [SCOPE_DIRECTORY_USERS_READONLY]);
+    const o: admin_directory_v1.Options = { version: 'directory_v1', auth, retry: false, timeout: this.opts.requestTimeoutMs ?? 120_000 };
+    const root = this.rootUrl();
+    if (root) o.rootUrl = root;
+    return adminApi(o);
+  }
+
+  private retryOptions(signal?: AbortSignal): RetryOptions {
+    const opts: RetryOptions = {
+      classify: classifyDriveError,
+      maxAttempts: this.retry.maxAttempts,
+      baseDelayMs: this.retry.baseDelayMs,
+      maxDelayMs: this.retry.maxDelayMs,
+      onRetry: ({ cls }) => {
+        this.stats.retries++;
+        if (cls.kind === 'throttled') this.stats.throttled++;
+      },
+    };
+    if (signal) opts.signal = signal;
+    return opts;
+  }
+
+  /** One API call, counted and retried. */
+  private call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(async () => {
+      this.stats.requests++;
+      return fn();
+    }, this.retryOptions(signal));
+  }
+
+  private target(): string {
+    return this.opts.apiUrl ? this.opts.apiUrl.replace(/\/\/[^@/]*@/, '//').replace(/\/$/, '') : 'Google APIs';
+  }
+
+  /** A final listing/probe failure as one line for a person. */
+  private userError(err: unknown, doing: string, who?: string): UserError {
+    if (err instanceof UserError || err instanceof CursorExpiredError) return err as UserError;
+    const f = driveErrorFacts(err);
+    const detail = describeDriveError(err);
+    const as = who ? ` as ${who}` : '';
+    let msg: string;
+    if (isCredentialError(err)) {
+      const principal = this.authPromise ? 'these credentials' : 'the credentials';
+      msg =
+        f.oauthError === 'unauthorized_client'
+          ? `Google refused to issue a token${as} while ${doing} ${this.uri} (${detail}): grant the service account domain-wide delegation for the scopes ${SCOPE_DRIVE_READONLY}${this.tenantWide ? ` and ${SCOPE_DIRECTORY_USERS_READONLY}` : ''} in the Admin console, and check that the user exists.`
+          : `Google rejected ${principal}${as} while ${doing} ${this.uri} (${detail}): check the credentials file (a revoked refresh token or deleted key cannot be used).`;
+    } else if (f.code && UNREACHABLE_CODES.has(f.code)) {
+      msg = `Cannot reach ${this.target()} while ${doing} ${this.uri} (${f.code}): check the network${this.opts.apiUrl ? ' and --api-url' : ''}.`;
+    } else if (f.status === 403) {
+      msg = `Access denied${as} while ${doing} ${this.uri} (${detail}).`;
+    } else if (f.status === 404) {
+      msg = `Not found${as} while ${doing} ${this.uri} (${detail}).`;
+    } else if (classifyDriveError(err).kind !== 'permanent') {
+      msg = `Google Drive kept failing${as} while ${doing} ${this.uri} (${detail}) after ${this.retry.maxAttempts} attempts: try again later or lower --concurrency.`;
+    } else {
+      msg = `Google Drive request failed${as} while ${doing} ${this.uri}: ${detail}.`;
+    }
+    return new UserError(msg.replace(/\s*[\r\n]+\s*/g, ' '), 2, { cause: err });
+  }
+
+  // --- targets ---------------------------------------------------------------------
+
+  /** The users to scan, sorted. */
+  private users(): Promise<string[]> {
+    this.usersPromise ??= (async () => {
+      if (this.location.user) return [this.location.user];
+      if (this.opts.users?.length) return [...new Set(this.opts.users.map(lc))].sort();
+      const adminUser = this.opts.adminUser || process.env.GDRIVE_ADMIN_USER;
+      if (!adminUser) {
+        throw new UserError(
+          `${this.uri} scans every user of ${this.location.domain}: name a Workspace admin to impersonate for the user directory (--admin <email> or GDRIVE_ADMIN_USER), or list the users to scan (casb source add ... --users).`,
+        );
+      }
+      const dir = await this.directory(lc(adminUser));
+      const out: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        let res;
+        try {
+          res = await this.call(() =>
+            dir.users.list({ domain: this.location.domain, maxResults: 500, pageToken, fields: 'nextPageToken,users(primaryEmail,suspended)' }),
+          );
+        } catch (err) {
+          throw this.userError(err, 'listing the users of', lc(adminUser));
+        }
+        for (const u of res.data.users ?? []) if (u.primaryEmail && !u.suspended) out.push(lc(u.primaryEmail));
+        pageToken = res.data.nextPageToken ?? undefined;
+      } while (pageToken);
+      return [...new Set(out)].sort();
+    })();
+    this.usersPromise.catch(() => {
+      this.usersPromise = undefined;
+    });
+    return this.usersPromise;
+  }
+
+  /** Shared drives of the scanned users, each once (first member found impersonated), by id. */
+  private sharedDrives(): Promise<DriveTarget[]> {
+    this.drivesPromise ??= (async () => {
+      if (this.opts.sharedDrives === false) return [];
+      const seen = new Map<string, DriveTarget>();
+      for (const user of await this.users()) {
+        const api = await this.driveFor(user);
+        let pageToken: string | undefined;
+        do {
+          let res;
+          try {
+            res = await this.call(() => api.drives.list({ pageSize: 100, pageToken, fields: 'nextPageToken,drives(id,name)' }));
+          } catch (err) {
+            throw this.userError(err, 'listing the shared drives of', user);
+          }
+          for (const d of res.data.drives ?? []) if (d.id && !seen.has(d.id)) seen.set(d.id, { id: d.id, name: d.name ?? d.id, user });
+          pageToken = res.data.nextPageToken ?? undefined;
+        } while (pageToken);
+      }
+      return [...seen.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    })();
+    this.drivesPromise.catch(() => {
+      this.drivesPromise = undefined;
+    });
+    return this.drivesPromise;
+  }
+
+  // --- probe -----------------------------------------------------------------------
+
+  async probe(): Promise<void> {
+    const auth = await this.auth();
+    const users = await this.users();
+    const first = users[0];
+    if (!first) throw new UserError(`${this.uri}: the directory lists no active users in ${this.location.domain}.`);
+    const api = await this.driveFor(first);
+    let res;
+    try {
+      res = await this.call(() => api.about.get({ fields: 'user(emailAddress)' }));
+    } catch (err) {
+      throw this.userError(err, 'checking access to', first);
+    }
+    const me = res.data.user?.emailAddress ? lc(res.data.user.emailAddress) : undefined;
+    if (auth.kind === 'authorized_user' && this.location.user && me && me !== this.location.user) {
+      throw new UserError(`The OAuth credentials belong to ${me}, not ${this.location.user}: use gdrive://${me} or that user's credentials.`);
+    }
+  }
+
+  // --- listing ---------------------------------------------------------------------
+
+  private parseListCursor(cursor: string): ListCursor {
+    try {
+      const c = JSON.parse(cursor) as ListCursor;
+      if (c && c.v === 1 && (c.p === 'u' || c.p === 'd')) return c;
+    } catch {
+      /* below */
+    }
+    throw new UserError(`The saved listing cursor for ${this.uri} is not a Google Drive cursor; start the scan again without resuming.`);
+  }
+
+  private async exposure(api: drive_v3.Drive, f: DriveFile): Promise<ObjectRef['exposure']> {
+    if (f.permissions) return exposureOf(f.permissions as DrivePermission[], this.tenantDomains);
+    if (!f.driveId || !f.id) return { level: 'unknown' };
+    // Shared-drive items: Drive does not embed permissions; ask permissions.list.
+    const perms: DrivePermission[] = [];
+    let pageToken: string | undefined;
+    try {
+      do {
+        const res = await this.call(() =>
+          api.permissions.list({ fileId: f.id!, supportsAllDrives: true, pageSize: 100, pageToken, fields: `nextPageToken,permissions(${PERMISSION_FIELDS})` }),
+        );
+        perms.push(...((res.data.permissions ?? []) as DrivePermission[]));
+        pageToken = res.data.nextPageToken ?? undefined;
+      } while (pageToken);
+    } catch (err) {
+      if (classifyDriveError(err).kind === 'permanent' || classifyDriveError(err).kind === 'notFound') return { level: 'unknown' };
+      throw err;
+    }
+    return exposureOf(perms, this.tenantDomains);
+  }
+
+  private async toRef(api: drive_v3.Drive, f: DriveFile, label: string, user: string): Promise<ObjectRef | undefined> {
+    if (!f.id || !f.mimeType?.startsWith('image/') || f.trashed) return undefined;
+    const ref: ObjectRef = {
+      externalId: f.id,
+      path: `${label}/${f.name ?? f.id}`,
+      size: Number(f.size ?? 0),
+      etag: f.md5Checksum ?? (f.version ? `v${f.version}` : f.modifiedTime ?? ''),
+      contentType: f.mimeType,
+      extra: f.driveId ? { user, driveId: f.driveId } : { user },
+    };
+    if (f.modifiedTime) ref.modifiedAt = new Date(f.modifiedTime);
+    const exposure = await this.exposure(api, f);
+    if (exposure) ref.exposure = exposure;
+    return ref;
+  }
+
+  /** Resolves a shortcut to its target file, or undefined when there is nothing to scan. */
+  private async resolveShortcut(api: drive_v3.Drive, f: DriveFile): Promise<DriveFile | undefined> {
+    const targetId = f.shortcutDetails?.targetId;
+    if (!targetId) return undefined;
+    const tm = f.shortcutDetails?.targetMimeType;
+    if (tm && !tm.startsWith('image/')) return undefined;
+    try {
+      const res = await this.call(() => api.files.get({ fileId: targetId, supportsAllDrives: true, fields: FILE_FIELDS }));
+      return res.data;
+    } catch (err) {
+      const cls = classifyDriveError(err);
+      if (cls.kind === 'notFound' || (cls.kind === 'permanent' && driveErrorFacts(err).status === 403)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Maps one files.list page to refs (shortcuts resolved, each file id once per run). */
+  private async pageRefs(api: drive_v3.Drive, files: DriveFile[], label: string, user: string, seen: Set<string>, skipSharedDriveItems: boolean): Promise<ObjectRef[]> {
+    const out: ObjectRef[] = [];
+    for (const f of files) {
+      let file: DriveFile | undefined = f;
+      if (f.mimeType === SHORTCUT_MIME) {
+        const tid = f.shortcutDetails?.targetId;
+        if (!tid || seen.has(tid)) continue;
+        file = await this.resolveShortcut(api, f);
+        if (!file) continue;
+      } else if (skipSharedDriveItems && f.driveId) {
+        continue; // listed with its shared drive
+      }
+      if (!file.id || seen.has(file.id)) continue;
+      const ref = await this.toRef(api, file, label, user);
+      if (!ref) continue;
+      seen.add(file.id);
+      out.push(ref);
+    }
+    return out;
+  }
+
+  async *list(cursor?: string): AsyncIterable<Page> {
+    const start = cursor ? this.parseListCursor(cursor) : ({ v: 1, p: 'u' } as ListCursor);
+    const seen = new Set<string>();
+    const users = await this.users();
+    const mkCursor = (c: ListCursor) => JSON.stringify(c);
+
+    // Phase 1: each user's own files.
+    if (start.p === 'u') {
+      let i = start.k === undefined ? 0 : users.findIndex((u) => u >= start.k!);
+      if (i < 0) i = users.length;
+      let pageToken = start.k !== undefined && users[i] === start.k ? start.t : undefined;
+      for (; i < users.length; i++) {
+        const user = users[i]!;
+        const api = await this.driveFor(user);
+        for (;;) {
+          const q = this.tenantWide ? `${LIST_QUERY} and 'me' in owners` : LIST_QUERY;
+          let res;
+          try {
+            res = await this.call(() =>
+              api.files.list({
+                q,
+                corpora: 'user',
+                includeItemsFromAllDrives: true,
+                supportsAllDrives: true,
+                pageSize: this.pageSize,
+                pageToken,
+                fields: `nextPageToken,files(${FILE_FIELDS})`,
+              }),
+            );
+          } catch (err) {
+            throw this.userError(err, pageToken ? 'listing (resuming from a saved cursor)' : 'listing', user);
+          }
+          let items: ObjectRef[];
+          try {
+            items = await this.pageRefs(api, res.data.files ?? [], user, user, seen, true);
+          } catch (err) {
+            throw this.userError(err, 'listing', user);
+          }
+          const next = res.data.nextPageToken ?? undefined;
+          if (next !== undefined && next === pageToken) throw new UserError(`Drive listing of ${user} returned the same page token twice; stopping instead of looping.`);
+          let nextCursor: string | undefined;
+          if (next) nextCursor = mkCursor({ v: 1, p: 'u', k: user, t: next });
+          else if (users[i + 1]) nextCursor = mkCursor({ v: 1, p: 'u', k: users[i + 1] });
+          else if ((await this.sharedDrives()).length) nextCursor = mkCursor({ v: 1, p: 'd' });
+          const page: Page = { items };
+          if (nextCursor) page.nextCursor = nextCursor;
+          yield page;
+          if (!next) break;
+          pageToken = next;
+        }
+        pageToken = undefined;
+      }
+      if (users.length === 0) {
+        yield { items: [] };
+        return;
+      }
+    }
+
+    // Phase 2: shared drives, each once.
+    const drives = await this.sharedDrives();
+    let j = start.p === 'd' && start.k !== undefined ? drives.findIndex((d) => d.id >= start.k!) : 0;
+    if (j < 0) j = drives.length;
+    let pageToken = start.p === 'd' && start.k !== undefined && drives[j]?.id === start.k ? start.t : undefined;
+    if (start.p === 'd' && j >= drives.length) {
+      yield { items: [] };
+      return;
+    }
+    for (; j < drives.length; j++) {
+      const d = drives[j]!;
+      const api = await this.driveFor(d.user);
+      for (;;) {
+        let res;
+        try {
+          res = await this.call(() =>
+            api.files.list({
+              q: LIST_QUERY,
+              corpora: 'drive',
+              driveId: d.id,
+              includeItemsFromAllDrives: true,
+              supportsAllDrives: true,
+              pageSize: this.pageSize,
+              pageToken,
+              fields: `nextPageToken,files(${FILE_FIELDS})`,
+            }),
+          );
+        } catch (err) {
+          throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
+        }
+        let items: ObjectRef[];
+        try {
+          items = await this.pageRefs(api, res.data.files ?? [], d.name, d.user, seen, false);
+        } catch (err) {
+          throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
+        }
+        const next = res.data.nextPageToken ?? undefined;
+        if (next !== undefined && next === pageToken) throw new UserError(`Drive listing of shared drive "${d.name}" returned the same page token twice; stopping instead of looping.`);
+        let nextCursor: string | undefined;
+        if (next) nextCursor = mkCursor({ v: 1, p: 'd', k: d.id, t: next });
+        else if (drives[j + 1]) nextCursor = mkCursor({ v: 1, p: 'd', k: drives[j + 1]!.id });
+        const page: Page = { items };
+        if (nextCursor) page.nextCursor = nextCursor;
+        yield page;
+        if (!next) break;
+        pageToken = next;
+      }
+      pageToken = undefined;
+    }
+  }
+
+  // --- open ------------------------------------------------------------------------
+
+  async open(ref: ObjectRef, opts: OpenOptions = {}): Promise<Readable> {
+    const { signal, maxBytes } = opts;
+    if (maxBytes !== undefined && ref.size > maxBytes) {
+      throw new ItemError('too_large', `${ref.path} is ${ref.size} bytes, above the ${maxBytes}-byte limit`);
+    }
+    const user = typeof ref.extra?.user === 'string' ? ref.extra.user : (this.location.user ?? (await this.users())[0]);
+    if (!user) throw new ItemError('not_found', `${ref.path}: no user to read it as`);
+    const api = await this.driveFor(user);
+    let res;
+    try {
+      res = await this.call(
+        () => api.files.get({ fileId: ref.externalId, alt: 'media', supportsAllDrives: true }, signal ? { responseType: 'stream', signal } : { responseType: 'stream' }),
+        signal,
+      );
+    } catch (err) {
+      if (driveErrorFacts(err).status === 404) throw new ItemError('not_found', `${ref.path} is gone (HTTP 404 notFound)`, { cause: err });
+      throw toItemError(err, `cannot read ${ref.path}`);
+    }
+    const data = res.data as unknown;
+    const body: Readable =
+      data instanceof Readable ? data : Readable.fromWeb(data as import('node:stream/web').ReadableStream<Uint8Array>);
+    const headers = res.headers as unknown as { get?: (n: string) => string | null } | Record<string, string> | undefined;
+    const rawLength = typeof headers?.get === 'function' ? headers.get('content-length') : (headers as Record<string, string> | undefined)?.['content-length'];
+    const length = Number(rawLength ?? NaN);
+    if (maxBytes !== undefined && Number.isFinite(length) && length > maxBytes) {
+      body.destroy();
+      throw new ItemError('too_large', `${ref.path} is ${length} bytes, above the ${maxBytes}-byte limit`);
+    }
+    return maxBytes !== undefined ? limitStream(body, maxBytes) : body;
+  }
+
+  // --- changes ---------------------------------------------------------------------
+
+  /** Start tokens for every user's feed and every shared drive's feed, taken now. */
+  async changesStart(): Promise<string> {
+    const feeds: Feed[] = [];
+    for (const user of await this.users()) {
+      const api = await this.driveFor(user);
+      try {
+        const res = await this.call(() => api.changes.getStartPageToken({ supportsAllDrives: true }));
+        feeds.push({ u: user, t: String(res.data.startPageToken) });
+      } catch (err) {
+        throw this.userError(err, 'taking the change-feed position of', user);
+      }
+    }
+    for (const d of await this.sharedDrives()) {
+      const api = await this.driveFor(d.user);
+      try {
+        const res = await this.call(() => api.changes.getStartPageToken({ supportsAllDrives: true, driveId: d.id }));
+        feeds.push({ u: d.user, d: d.id, t: String(res.data.startPageToken) });
+      } catch (err) {
+        throw this.userError(err, `taking the change-feed position of shared drive "${d.name}" of`, d.user);
+      }
+    }
+    const c: ChangesCursor = { v: 1, f: feeds };
+    return JSON.stringify(c);
+  }
+
+  private parseChangesCursor(cursor: string): ChangesCursor {
+    try {
+      const c = JSON.parse(cursor) as ChangesCursor;
+      if (c && c.v === 1 && Array.isArray(c.f) && c.f.every((f) => typeof f.u === 'string' && typeof f.t === 'string')) return c;
+    } catch {
+      /* below */
+    }
+    throw new CursorExpiredError(`the stored change cursor for ${this.uri} is not a Google Drive change cursor`);
+  }
+
+  async *changes(cursor: string): AsyncIterable<ChangePage> {
+    const c = this.parseChangesCursor(cursor);
+    const feeds = c.f.map((f) => ({ ...f }));
+    const seen = new Set<string>();
+    const names = new Map((await this.sharedDrives().catch(() => [] as DriveTarget[])).map((d) => [d.id, d.name]));
+    for (let i = c.i ?? 0; i < feeds.length; i++) {
+      const feed = feeds[i]!;
+      const api = await this.driveFor(feed.u);
+      const label = feed.d ? (names.get(feed.d) ?? feed.d) : feed.u;
+      for (;;) {
+        let res;
+        try {
+          res = await this.call(() =>
+            api.changes.list({
+              pageToken: feed.t,
+              driveId: feed.d,
+              includeItemsFromAllDrives: true,
+              supportsAllDrives: true,
+              includeRemoved: true,
+              pageSize: this.pageSize,
+              fields: `nextPageToken,newStartPageToken,changes(changeType,removed,fileId,driveId,file(${FILE_FIELDS}))`,
+            }),
+          );
+        } catch (err) {
+          if (isExpiredTokenError(err)) {
+            throw new CursorExpiredError(`Drive no longer accepts the change token of ${feed.d ? `shared drive ${label}` : feed.u} (${describeDriveError(err)})`, { cause: err });
+          }
+          throw this.userError(err, 'reading the change feed of', feed.u);
+        }
+        const items: ObjectRef[] = [];
+        const deleted: string[] = [];
+        try {
+          for (const ch of res.data.changes ?? []) {
+            if (ch.changeType && ch.changeType !== 'file') continue;
+            const id = ch.fileId ?? ch.file?.id;
+            if (!id) continue;
+            const f = ch.file;
+            // A user's feed also carries shared-drive changes; those come from the drive's own feed.
+            if (!feed.d && f?.driveId && this.opts.sharedDrives !== false) continue;
+            if (ch.removed || !f || f.trashed) {
+              if (!seen.has(id)) deleted.push(id);
+              continue;
+            }
+            if (f.mimeType === SHORTCUT_MIME) {
+              const tid = f.shortcutDetails?.targetId;
+              if (!tid || seen.has(tid)) continue;
+              const target = await this.resolveShortcut(api, f);
+              if (!target?.id) continue;
+              const ref = await this.toRef(api, target, label, feed.u);
+              if (ref) {
+                seen.add(target.id);
+                items.push(ref);
+              }
+              continue;
+            }
+            if (seen.has(id)) continue;
+            const ref = await this.toRef(api, f, label, feed.u);
+            if (ref) {
+              seen.add(id);
+              items.push(ref);
+            }
+          }
+        } catch (err) {
+          throw this.userError(err, 'reading the change feed of', feed.u);
+        }
+        const page: ChangePage = { items };
+        if (deleted.length) page.deleted = deleted;
+        if (res.data.nextPageToken) {
+          feed.t = res.data.nextPageToken;
+          page.nextCursor = JSON.stringify({ v: 1, f: feeds, i } satisfies ChangesCursor);
+          yield page;
+          continue;
+        }
+        feed.t = String(res.data.newStartPageToken ?? feed.t);
+        if (i + 1 < feeds.length) page.nextCursor = JSON.stringify({ v: 1, f: feeds, i: i + 1 } satisfies ChangesCursor);
+        else page.changesCursor = JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor);
+        yield page;
+        break;
+      }
+    }
+    if (feeds.length === 0 || (c.i ?? 0) >= feeds.length) yield { items: [], changesCursor: JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor) };
+  }
+
+  async close(): Promise<void> {
+    this.drives.clear();
+  }
+}
+
+/** The connector factory for `gdrive://<domain>` and `gdrive://<user@domain>`. */
+export function createGdriveConnector(uri: string, opts: GdriveConnectorOptions = {}): GdriveConnector {
+  return new GdriveConnector(parseGdriveUri(uri), opts);
+}
+
+export default createGdriveConnector;

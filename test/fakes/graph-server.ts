@@ -1,0 +1,582 @@
+/**
+ * A small in-process Microsoft Graph v1.0 (+ AAD token endpoint) for the OneDrive connector
+ * tests. node:http on 127.0.0.1, port 0. It implements the documented behaviour of the
+ * endpoints the connector uses:
+ *
+ *   POST /{tenant}/oauth2/v2.0/token          client_credentials and refresh_token grants
+ *   GET  /v1.0/users                          paged ($top, @odata.nextLink with $skiptoken)
+ *   GET  /v1.0/users/{id|upn}/drive           404 ResourceNotFound when mysite is not provisioned
+ *   GET  /v1.0/organization                   verifiedDomains
+ *   GET  /v1.0/drives/{d}/root/delta          $select, $top, @odata.nextLink → @odata.deltaLink
+ *                                             (?token=…); no parentReference.path (as documented);
+ *                                             deleted facet; 410 resyncRequired on invalidated tokens
+ *   GET  /v1.0/drives/{d}/items/{i}           with parentReference.path (/drive/root:/A/B)
+ *   GET  /v1.0/drives/{d}/items/{i}/content   302 to /download/{d}/{i}?token=…&exp=…
+ *   GET  /v1.0/drives/{d}/items/{i}/permissions
+ *   GET  /download/{d}/{i}?token=…            pre-authenticated, 401 once expired
+ *
+ * Errors use Graph's body shape {"error":{"code","message","innerError":{"date","request-id"}}}.
+ * Every /v1.0 request needs `Authorization: Bearer <token issued here>` (else 401
+ * InvalidAuthenticationToken). Tests drive it with the methods below: users, folders, files,
+ * edits, deletes, sharing, fault injection and counters.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+export interface FakeUser {
+  id: string;
+  userPrincipalName: string;
+  mail: string;
+  driveId?: string;
+}
+
+export interface FakePermission {
+  id: string;
+  roles: string[];
+  link?: { scope: 'anonymous' | 'organization' | 'users'; type: 'view' | 'edit' };
+  grantedToV2?: { user: { id?: string; displayName?: string; email?: string } };
+  grantedToIdentitiesV2?: { user: { id?: string; displayName?: string; email?: string } }[];
+}
+
+export interface FakeItem {
+  id: string;
+  driveId: string;
+  name: string;
+  parentId?: string;
+  root?: boolean;
+  folder?: boolean;
+  mimeType?: string;
+  content?: Buffer;
+  eTag: string;
+  cTag: string;
+  lastModified: string;
+  /** Change sequence number: the delta feed is ordered by it. */
+  seq: number;
+  deleted?: boolean;
+  permissions: FakePermission[];
+}
+
+export interface Fault {
+  /** Matches the request path (with the query), e.g. /\/content$/ or /root\/delta/. */
+  match: RegExp;
+  status: number;
+  code?: string;
+  message?: string;
+  /** Retry-After header value, e.g. '0.2' or '1'. */
+  retryAfter?: string;
+  /** How many requests it hits (default 1; unlimited while `probability` is set). */
+  times?: number;
+  /** Hit this share of matching requests instead, drawn from a PRNG seeded with `seed`. */
+  probability?: number;
+  seed?: number;
+  /** Filled in: how many requests this fault answered. */
+  hits?: number;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  at: number;
+  auth: boolean;
+  status?: number;
+}
+
+export interface GraphFakeOptions {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  /** Largest delta page the server returns (it also honours a smaller $top). */
+  deltaPageSize?: number;
+  usersPageSize?: number;
+  domains?: string[];
+  /** Lifetime of download URLs in ms. */
+  downloadTtlMs?: number;
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'invalidRequest',
+  401: 'InvalidAuthenticationToken',
+  403: 'accessDenied',
+  404: 'itemNotFound',
+  410: 'resyncRequired',
+  429: 'TooManyRequests',
+  500: 'generalException',
+  503: 'serviceNotAvailable',
+};
+
+/** Small seeded PRNG, so a probabilistic fault hits the same requests every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class GraphFake {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  refreshToken: string;
+  readonly domains: string[];
+  deltaPageSize: number;
+  usersPageSize: number;
+  downloadTtlMs: number;
+
+  readonly users: FakeUser[] = [];
+  readonly items = new Map<string, FakeItem>();
+  readonly drives = new Map<string, { id: string; ownerId: string; rootId: string; minToken: number }>();
+  readonly requests: RequestRecord[] = [];
+  readonly faults: Fault[] = [];
+  private removedHits = 0;
+  counters = { tokenRequests: 0, downloads: 0, downloadsWithAuth: 0, expiredDownloads: 0 };
+
+  private seq = 0;
+  private nextId = 1;
+  private readonly accessTokens = new Set<string>();
+  /**
+   * Refresh tokens AAD accepts. AAD hands out a new refresh token on every use but "doesn't
+   * revoke old refresh tokens when used to fetch new access tokens" (Microsoft identity
+   * platform, Refresh tokens), so every token issued stays valid until revokeRefreshTokens().
+   */
+  private readonly refreshTokens = new Set<string>();
+  private readonly hooks: Array<(rec: RequestRecord) => void> = [];
+  private readonly downloadTokens = new Map<string, { itemId: string; exp: number }>();
+  private expireNext = 0;
+  private server: Server | undefined;
+  url = '';
+
+  constructor(opts: GraphFakeOptions = {}) {
+    this.tenantId = opts.tenantId ?? 'contoso.onmicrosoft.com';
+    this.clientId = opts.clientId ?? 'app-client-id';
+    this.clientSecret = opts.clientSecret ?? 'app-client-secret';
+    this.refreshToken = opts.refreshToken ?? 'refresh-token-1';
+    this.refreshTokens.add(this.refreshToken);
+    this.domains = opts.domains ?? ['contoso.com', 'contoso.onmicrosoft.com'];
+    this.deltaPageSize = opts.deltaPageSize ?? 3;
+    this.usersPageSize = opts.usersPageSize ?? 2;
+    this.downloadTtlMs = opts.downloadTtlMs ?? 60_000;
+  }
+
+  static async start(opts: GraphFakeOptions = {}): Promise<GraphFake> {
+    const f = new GraphFake(opts);
+    await f.listen();
+    return f;
+  }
+
+  async listen(): Promise<void> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.graphError(res, 500, 'generalException', String(err));
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  // ------------------------------------------------------------------ programmatic API
+
+  private newId(prefix = '01ITEM'): string {
+    return `${prefix}${String(this.nextId++).padStart(6, '0')}`;
+  }
+
+  private bump(it: FakeItem, content: boolean): void {
+    it.seq = ++this.seq;
+    it.eTag = `"{${it.id}},${it.seq}"`;
+    if (content) it.cTag = `"c:{${it.id}},${it.seq}"`;
+    it.lastModified = new Date(Date.UTC(2026, 0, 1) + it.seq * 1000).toISOString();
+  }
+
+  /** A user, with a drive (and its root folder) unless `drive: false`. */
+  addUser(upn: string, opts: { drive?: boolean } = {}): FakeUser {
+    const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, mail: upn };
+    if (opts.drive !== false) {
+      const driveId = `b!${randomBytes(9).toString('base64url')}`;
+      user.driveId = driveId;
+      const root: FakeItem = { id: this.newId('01ROOT'), driveId, name: 'root', root: true, folder: true, eTag: '', cTag: '', lastModified: '', seq: 0, permissions: [] };
+      this.bump(root, true);
+      this.items.set(root.id, root);
+      this.drives.set(driveId, { id: driveId, ownerId: user.id, rootId: root.id, minToken: 0 });
+    }
+    this.users.push(user);
+    return user;
+  }
+
+  private rootOf(driveId: string): string {
+    const d = this.drives.get(driveId);
+    if (!d) throw new Error(`no drive ${driveId}`);
+    return d.rootId;
+  }
+
+  addFolder(driveId: string, name: string, parentId?: string): FakeItem {
+    const it: FakeItem = { id: this.newId(), driveId, name, parentId: parentId ?? this.rootOf(driveId), folder: true, eTag: '', cTag: '', lastModified: '', seq: 0, permissions: [] };
+    this.bump(it, true);
+    this.items.set(it.id, it);
+    return it;
+  }
+
+  addFile(driveId: string, name: string, mimeType: string, content: Buffer, parentId?: string): FakeItem {
+    const it: FakeItem = { id: this.newId(), driveId, name, parentId: parentId ?? this.rootOf(driveId), mimeType, content, eTag: '', cTag: '', lastModified: '', seq: 0, permissions: [] };
+    this.bump(it, true);
+    this.items.set(it.id, it);
+    return it;
+  }
+
+  /** New content: cTag and eTag change. */
+  editFile(itemId: string, content: Buffer): FakeItem {
+    const it = this.item(itemId);
+    it.content = content;
+    this.bump(it, true);
+    return it;
+  }
+
+  /** Metadata only: eTag changes, cTag does not. */
+  rename(itemId: string, name: string): FakeItem {
+    const it = this.item(itemId);
+    it.name = name;
+    this.bump(it, false);
+    return it;
+  }
+
+  deleteItem(itemId: string): void {
+    const it = this.item(itemId);
+    it.deleted = true;
+    this.bump(it, false);
+  }
+
+  /** Adds a permission (sharing link or grant); the item gets the `shared` facet. */
+  share(itemId: string, perm: Omit<FakePermission, 'id'>): FakePermission {
+    const it = this.item(itemId);
+    const p: FakePermission = { id: randomBytes(6).toString('hex'), ...perm };
+    it.permissions.push(p);
+    this.bump(it, false);
+    return p;
+  }
+
+  item(itemId: string): FakeItem {
+    const it = this.items.get(itemId);
+    if (!it) throw new Error(`no item ${itemId}`);
+    return it;
+  }
+
+  /** Every delta token issued so far for the drive is rejected with 410 resyncRequired. */
+  invalidateDeltaTokens(driveId: string): void {
+    this.drives.get(driveId)!.minToken = this.seq + 1;
+  }
+
+  /** Adds a fault; returns a remover. */
+  fail(f: Fault): () => void {
+    const rule: Fault & { rand?: () => number } = f.probability !== undefined ? { ...f, times: Infinity, hits: 0, rand: mulberry32(f.seed ?? 1) } : { times: 1, ...f, hits: 0 };
+    this.faults.push(rule);
+    return () => {
+      const i = this.faults.indexOf(rule);
+      if (i >= 0) {
+        this.faults.splice(i, 1);
+        this.removedHits += rule.hits ?? 0;
+      }
+    };
+  }
+
+  /** Every injected answer so far, over all faults. */
+  get faultHits(): number {
+    return this.faults.reduce((n, f) => n + (f.hits ?? 0), this.removedHits);
+  }
+
+  /** Every refresh token issued so far is refused (invalid_grant), e.g. after a password reset. */
+  revokeRefreshTokens(): void {
+    this.refreshTokens.clear();
+  }
+
+  /** The access tokens issued so far (tests check that none leaks into messages or the database). */
+  issuedAccessTokens(): string[] {
+    return [...this.accessTokens];
+  }
+
+  /**
+   * Runs `fn` on every request before it is answered (e.g. to delete an item between a listing
+   * and its download); returns a remover.
+   */
+  onRequest(fn: (rec: RequestRecord) => void): () => void {
+    this.hooks.push(fn);
+    return () => {
+      const i = this.hooks.indexOf(fn);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
+  }
+
+  /** The next n download URLs are issued already expired. */
+  expireNextDownloadUrls(n = 1): void {
+    this.expireNext += n;
+  }
+
+  requestsMatching(re: RegExp): RequestRecord[] {
+    return this.requests.filter((r) => re.test(r.path));
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private graphError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+    const requestId = randomUUID();
+    const body = JSON.stringify({ error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': requestId, 'client-request-id': requestId } } });
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
+    res.end(body);
+  }
+
+  private json(res: ServerResponse, body: unknown, status = 200): void {
+    res.writeHead(status, { 'content-type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' });
+    res.end(JSON.stringify(body));
+  }
+
+  private async readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const path = url.pathname + url.search;
+    const auth = typeof req.headers.authorization === 'string' && req.headers.authorization.length > 0;
+    const rec: RequestRecord = { method: req.method ?? 'GET', path, at: Date.now(), auth };
+    this.requests.push(rec);
+    res.on('finish', () => {
+      rec.status = res.statusCode;
+    });
+    for (const h of [...this.hooks]) h(rec);
+
+    const tokenMatch = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
+    if (tokenMatch && req.method === 'POST') return this.token(decodeURIComponent(tokenMatch[1]!), await this.readBody(req), res);
+
+    for (const f of this.faults as Array<Fault & { rand?: () => number }>) {
+      if ((f.times ?? 1) > 0 && f.match.test(path)) {
+        if (f.rand && f.rand() >= (f.probability ?? 0)) continue;
+        f.times = (f.times ?? 1) - 1;
+        f.hits = (f.hits ?? 0) + 1;
+        const headers: Record<string, string> = f.retryAfter !== undefined ? { 'retry-after': f.retryAfter } : {};
+        return this.graphError(res, f.status, f.code ?? STATUS_CODES[f.status] ?? 'error', f.message ?? `Injected ${f.status}`, headers);
+      }
+    }
+
+    const dl = /^\/download\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (dl) return this.download(decodeURIComponent(dl[2]!), url, auth, res);
+
+    if (!url.pathname.startsWith('/v1.0/')) return this.graphError(res, 400, 'BadRequest', `Invalid version: ${url.pathname}`);
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (!bearer) return this.graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
+    if (!this.accessTokens.has(bearer)) return this.graphError(res, 401, 'InvalidAuthenticationToken', 'IDX14100: JWT is not well formed.');
+    if (req.method !== 'GET') return this.graphError(res, 405, 'BadRequest', 'Method not allowed in this fake');
+
+    const p = url.pathname.slice('/v1.0'.length).split('/').map(decodeURIComponent);
+    // p[0] === ''
+    if (p[1] === 'users' && p.length === 2) return this.listUsers(url, res);
+    if (p[1] === 'users' && p.length === 4 && p[3] === 'drive') return this.userDrive(p[2]!, res);
+    if (p[1] === 'organization' && p.length === 2) {
+      return this.json(res, { value: [{ id: randomUUID(), displayName: 'Contoso', verifiedDomains: this.domains.map((name, i) => ({ name, isDefault: i === 0, isInitial: name.endsWith('.onmicrosoft.com'), type: 'Managed', capabilities: 'Email, OfficeCommunicationsOnline' })) }] });
+    }
+    if (p[1] === 'drives' && p.length >= 4) {
+      const drive = this.drives.get(p[2]!);
+      if (!drive) return this.graphError(res, 404, 'itemNotFound', 'The resource could not be found.');
+      if (p[3] === 'root' && p[4] === 'delta' && p.length === 5) return this.delta(drive.id, url, res);
+      if (p[3] === 'items' && p.length >= 5) {
+        const it = this.items.get(p[4]!);
+        if (!it || it.driveId !== drive.id || it.deleted) return this.graphError(res, 404, 'itemNotFound', 'The resource could not be found.');
+        if (p.length === 5) return this.json(res, this.select(this.view(it, true), url));
+        if (p[5] === 'content' && p.length === 6) return this.content(it, res);
+        if (p[5] === 'permissions' && p.length === 6) return this.json(res, { value: it.permissions });
+      }
+    }
+    return this.graphError(res, 400, 'BadRequest', `Resource not found for the segment '${p[1] ?? ''}'.`);
+  }
+
+  private token(tenant: string, body: string, res: ServerResponse): void {
+    this.counters.tokenRequests++;
+    const form = new URLSearchParams(body);
+    const aad = (status: number, error: string, desc: string) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error, error_description: `${desc}\r\nTrace ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString()}`, error_codes: [7000215], timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() }));
+    };
+    if (tenant !== this.tenantId) return aad(400, 'invalid_request', `AADSTS90002: Tenant '${tenant}' not found.`);
+    if (form.get('client_id') !== this.clientId) return aad(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`);
+    if (!/graph\.microsoft\.com\/\.default/.test(form.get('scope') ?? '')) return aad(400, 'invalid_scope', 'AADSTS70011: The provided value for the input parameter scope is not valid.');
+    const grant = form.get('grant_type');
+    let refresh: string | undefined;
+    if (grant === 'client_credentials') {
+      if (form.get('client_secret') !== this.clientSecret) return aad(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    } else if (grant === 'refresh_token') {
+      if (!this.refreshTokens.has(form.get('refresh_token') ?? '')) return aad(400, 'invalid_grant', 'AADSTS70000: The provided value for the refresh token is not valid.');
+      // AAD rotates refresh tokens (the old one stays valid, see refreshTokens).
+      this.refreshToken = refresh = `refresh-token-${randomBytes(4).toString('hex')}`;
+      this.refreshTokens.add(refresh);
+    } else {
+      return aad(400, 'unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${grant}'.`);
+    }
+    const token = `eyJ0eXAiOiJKV1QifQ.${randomBytes(16).toString('base64url')}.sig`;
+    this.accessTokens.add(token);
+    const out: Record<string, unknown> = { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token };
+    if (refresh) out.refresh_token = refresh;
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(out));
+  }
+
+  private listUsers(url: URL, res: ServerResponse): void {
+    const top = Math.min(Number(url.searchParams.get('$top') ?? 100) || 100, this.usersPageSize);
+    const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+    const page = this.users.slice(skip, skip + top).map((u) => this.select({ id: u.id, userPrincipalName: u.userPrincipalName, mail: u.mail, displayName: u.userPrincipalName.split('@')[0] }, url));
+    const body: Record<string, unknown> = { '@odata.context': `${this.url}/v1.0/$metadata#users`, value: page };
+    if (skip + top < this.users.length) {
+      const next = new URL(url.toString());
+      next.searchParams.set('$skiptoken', String(skip + top));
+      body['@odata.nextLink'] = next.toString().replace(/%24/g, '$');
+    }
+    this.json(res, body);
+  }
+
+  private userDrive(idOrUpn: string, res: ServerResponse): void {
+    const u = this.users.find((x) => x.id === idOrUpn || x.userPrincipalName.toLowerCase() === idOrUpn.toLowerCase());
+    if (!u) return this.graphError(res, 404, 'Request_ResourceNotFound', `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!u.driveId) return this.graphError(res, 404, 'ResourceNotFound', "User's mysite not found.");
+    this.json(res, { id: u.driveId, driveType: 'business', owner: { user: { id: u.id, displayName: u.userPrincipalName } } });
+  }
+
+  private folderPath(it: FakeItem): string {
+    const names: string[] = [];
+    let cur = it.parentId ? this.items.get(it.parentId) : undefined;
+    while (cur && !cur.root) {
+      names.unshift(encodeURIComponent(cur.name));
+      cur = cur.parentId ? this.items.get(cur.parentId) : undefined;
+    }
+    return `/drive/root:${names.length ? `/${names.join('/')}` : ''}`;
+  }
+
+  /** The driveItem resource; `withPath` for item GETs (delta responses carry no parentReference.path). */
+  private view(it: FakeItem, withPath: boolean): Record<string, unknown> {
+    if (it.deleted) return { id: it.id, name: it.name, deleted: { state: 'deleted' }, parentReference: { driveId: it.driveId, driveType: 'business', id: it.parentId } };
+    const v: Record<string, unknown> = {
+      id: it.id,
+      name: it.name,
+      eTag: it.eTag,
+      cTag: it.cTag,
+      createdDateTime: it.lastModified,
+      lastModifiedDateTime: it.lastModified,
+      size: it.content?.length ?? 0,
+      webUrl: `https://contoso-my.sharepoint.com/personal/${it.driveId}/${encodeURIComponent(it.name)}`,
+    };
+    if (it.root) v.root = {};
+    else {
+      const parent: Record<string, unknown> = { driveId: it.driveId, driveType: 'business', id: it.parentId };
+      if (withPath) parent.path = this.folderPath(it);
+      v.parentReference = parent;
+    }
+    if (it.folder) v.folder = { childCount: [...this.items.values()].filter((c) => c.parentId === it.id && !c.deleted).length };
+    else v.file = { mimeType: it.mimeType, hashes: { quickXorHash: createHash('sha1').update(it.content ?? Buffer.alloc(0)).digest('base64') } };
+    if (it.permissions.some((p) => !p.roles.includes('owner'))) {
+      // shared.scope: anonymous | organization | users (the widest link wins; grants are `users`)
+      const scope = it.permissions.some((p) => p.link?.scope === 'anonymous') ? 'anonymous' : it.permissions.some((p) => p.link?.scope === 'organization') ? 'organization' : 'users';
+      v.shared = { scope, owner: { user: { displayName: 'Owner' } } };
+    }
+    return v;
+  }
+
+  private select(v: Record<string, unknown>, url: URL): Record<string, unknown> {
+    const sel = url.searchParams.get('$select');
+    if (!sel) return v;
+    const keep = new Set(sel.split(',').map((s) => s.trim()));
+    keep.add('id');
+    return Object.fromEntries(Object.entries(v).filter(([k]) => keep.has(k)));
+  }
+
+  /**
+   * Delta: items ordered by change sequence. No token: the current state (no tombstones).
+   * token=N: everything changed after N, tombstones included. Pages are keyset-paged on the
+   * sequence number ($skiptoken), so a resumed walk neither repeats nor misses items.
+   */
+  private delta(driveId: string, url: URL, res: ServerResponse): void {
+    const drive = this.drives.get(driveId)!;
+    const tokenParam = url.searchParams.get('token');
+    const skipParam = url.searchParams.get('$skiptoken');
+    let since: number | undefined;
+    let after = 0;
+    if (skipParam) {
+      try {
+        const s = JSON.parse(Buffer.from(skipParam, 'base64url').toString('utf8')) as { s: number | null; a: number };
+        since = s.s ?? undefined;
+        after = s.a;
+      } catch {
+        return this.graphError(res, 400, 'invalidRequest', 'Invalid skip token.');
+      }
+    } else if (tokenParam !== null) {
+      if (tokenParam === 'latest') {
+        return this.json(res, { value: [], '@odata.deltaLink': this.deltaLink(driveId, this.seq, url) });
+      }
+      since = Number(tokenParam);
+      if (!Number.isInteger(since)) return this.graphError(res, 400, 'invalidRequest', 'Invalid token.');
+    }
+    if (since !== undefined && since < drive.minToken) {
+      return this.graphError(res, 410, 'resyncRequired', "Resync required. Replace any local items with the server's version (including deletes) if you're sure that the service was up to date with your local changes when you last sync'd. Upload any local changes that the server doesn't know about.", { location: `${this.url}/v1.0/drives/${driveId}/root/delta` });
+    }
+    const floor = Math.max(after, since ?? 0);
+    const candidates = [...this.items.values()]
+      .filter((it) => it.driveId === driveId && it.seq > floor && (since !== undefined || !it.deleted))
+      .sort((a, b) => a.seq - b.seq);
+    const top = Math.min(Number(url.searchParams.get('$top') ?? this.deltaPageSize) || this.deltaPageSize, this.deltaPageSize);
+    const page = candidates.slice(0, top);
+    const body: Record<string, unknown> = { '@odata.context': `${this.url}/v1.0/$metadata#Collection(driveItem)`, value: page.map((it) => this.select(this.view(it, false), url)) };
+    if (candidates.length > top) {
+      const next = new URL(`${this.url}/v1.0/drives/${driveId}/root/delta`);
+      for (const [k, v] of url.searchParams) if (k !== 'token' && k !== '$skiptoken') next.searchParams.set(k, v);
+      next.searchParams.set('$skiptoken', Buffer.from(JSON.stringify({ s: since ?? null, a: page[page.length - 1]!.seq })).toString('base64url'));
+      body['@odata.nextLink'] = next.toString().replace(/%24/g, '$').replace(/%2C/g, ',');
+    } else {
+      body['@odata.deltaLink'] = this.deltaLink(driveId, this.seq, url);
+    }
+    this.json(res, body);
+  }
+
+  private deltaLink(driveId: string, token: number, url: URL): string {
+    const link = new URL(`${this.url}/v1.0/drives/${driveId}/root/delta`);
+    for (const [k, v] of url.searchParams) if (k !== 'token' && k !== '$skiptoken') link.searchParams.set(k, v);
+    link.searchParams.set('token', String(token));
+    return link.toString().replace(/%24/g, '$').replace(/%2C/g, ',');
+  }
+
+  private content(it: FakeItem, res: ServerResponse): void {
+    if (it.folder) return this.graphError(res, 400, 'invalidRequest', 'Cannot download a folder.');
+    const token = randomBytes(12).toString('base64url');
+    let exp = Date.now() + this.downloadTtlMs;
+    if (this.expireNext > 0) {
+      this.expireNext--;
+      exp = Date.now() - 1000;
+    }
+    this.downloadTokens.set(token, { itemId: it.id, exp });
+    res.writeHead(302, { location: `${this.url}/download/${encodeURIComponent(it.driveId)}/${encodeURIComponent(it.id)}?token=${token}&exp=${exp}` });
+    res.end();
+  }
+
+  private download(itemId: string, url: URL, auth: boolean, res: ServerResponse): void {
+    this.counters.downloads++;
+    if (auth) this.counters.downloadsWithAuth++;
+    const t = this.downloadTokens.get(url.searchParams.get('token') ?? '');
+    if (!t || t.itemId !== itemId || t.exp < Date.now()) {
+      this.counters.expiredDownloads++;
+      return this.graphError(res, 401, 'unauthenticated', 'The download URL has expired or is not valid.');
+    }
+    const it = this.items.get(itemId);
+    if (!it || it.deleted) return this.graphError(res, 404, 'itemNotFound', 'The resource could not be found.');
+    const body = it.content ?? Buffer.alloc(0);
+    res.writeHead(200, { 'content-type': it.mimeType ?? 'application/octet-stream', 'content-length': String(body.length) });
+    res.end(body);
+  }
+}
