@@ -9,9 +9,13 @@
  *   ocr              the casb pipeline (classifier-gated OCR) against OCR on every image, on a
  *                    mixed corpus with ~20% sensitive documents: speed ratio and entity recall
  *                    (src/bench/ocr-bench.ts)
+ *   listing          peak RSS of `casb scan gdrive://<domain>` (a child process) against a local
+ *                    Drive server holding 5,000 and 50,000 items: flat memory means a ratio near 1
+ *                    (src/bench/listing-bench.ts). Opt-in: runs only when named in --only (or --listing)
  *
- * Usage: npm run bench -- [--only decode,classify,pipeline,ocr] [--n 200] [--ocr-n 40] [--seed 7]
- *                         [--ocr-workers 1] [--keep] [--out bench.json]
+ * Usage: npm run bench -- [--only decode,classify,pipeline,ocr,listing] [--n 200] [--ocr-n 40] [--seed 7]
+ *                         [--ocr-workers 1] [--n-listing 5000,50000] [--listing-users 10]
+ *                         [--listing-png-share 0.01] [--listing-db postgres://…] [--keep] [--out bench.json]
  *   --n       images of the throughput corpus; with `--only ocr`, of the OCR corpus
  *   --ocr     same as --only ocr;  --no-ocr: everything but ocr
  *   --keep    keep the OCR bench's temp folder (corpus + both data dirs)
@@ -22,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
+import { formatListingBench, runListingBench } from './bench/listing-bench.js';
 import { formatOcrBench, runOcrBench } from './bench/ocr-bench.js';
 import { decodeForModel, DEFAULT_INPUT } from './image/decode.js';
 import { openImageClassifier } from './model/image-classifier.js';
@@ -34,9 +39,10 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
 const flag = (name: string) => args.includes(`--${name}`);
-const SECTIONS = ['decode', 'classify', 'pipeline', 'ocr'] as const;
+const SECTIONS = ['decode', 'classify', 'pipeline', 'ocr', 'listing'] as const;
 type Section = (typeof SECTIONS)[number];
-const only = flag('ocr') ? ['ocr'] : arg('only', SECTIONS.filter((s) => s !== 'ocr' || !flag('no-ocr')).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+// listing takes minutes and measures memory, not throughput: only when asked for
+const only = flag('ocr') ? ['ocr'] : flag('listing') ? ['listing'] : arg('only', SECTIONS.filter((s) => s !== 'listing' && (s !== 'ocr' || !flag('no-ocr'))).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s} (sections: ${SECTIONS.join(', ')})`);
 const run = (s: Section) => only.includes(s);
 const throughput = run('decode') || run('classify') || run('pipeline');
@@ -46,6 +52,10 @@ const OCR_N = Number(arg('ocr-n', throughput || !args.includes('--n') ? '40' : S
 const SEED = Number(arg('seed', '7'));
 const OCR_WORKERS = Number(arg('ocr-workers', '1'));
 const OUT = arg('out', 'bench.json');
+const LISTING_N = arg('n-listing', '5000,50000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+if (run('listing') && (!LISTING_N.length || LISTING_N.some((n) => !Number.isInteger(n)))) throw new Error('--n-listing: a comma-separated list of item counts, e.g. 5000,50000');
+const LISTING_USERS = Number(arg('listing-users', '10'));
+const LISTING_PNG_SHARE = Number(arg('listing-png-share', '0.01'));
 
 /** Deterministic corpus: sizes from 0.3 to 4 MP, JPEG/PNG/WebP, noise plus shapes so codecs do real work. */
 async function makeCorpus(dir: string): Promise<string[]> {
@@ -152,6 +162,13 @@ if (run('ocr')) {
   } else {
     process.stdout.write('\n(no .cache/eval-debian: run `npm run fetch-eval` to also bench with real photos and screenshots as negatives)\n');
   }
+}
+
+if (run('listing')) {
+  const listingDb = arg('listing-db', '');
+  const listing = await runListingBench({ sizes: LISTING_N, users: LISTING_USERS, pngShare: LISTING_PNG_SHARE, keep: flag('keep'), ...(listingDb ? { db: listingDb } : {}) });
+  process.stdout.write(`\n== Listing bench: casb scan gdrive://example.com, ${listing.users} users, ${(listing.pngShare * 100).toFixed(0)}% real PNGs\n${formatListingBench(listing)}`);
+  result.listing = listing;
 }
 
 await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);

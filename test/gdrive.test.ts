@@ -224,6 +224,24 @@ describe('gdrive errors', () => {
     assert.equal(server.requestsTo(`/drive/v3/files/${gone.id}`, (r) => r.query.alt === 'media').length, 1, 'a 404 is not retried');
   });
 
+  test("tenant-wide: a colleague losing access is not a delete; a real delete is reported once", async () => {
+    const { server } = await tenant();
+    const kept = server.addFile({ name: 'kept.png', content: 'k', owner: 'bob@example.com', permissions: [{ type: 'user', role: 'reader', emailAddress: 'alice@example.com' }] });
+    const doomed = server.addFile({ name: 'doomed.png', content: 'd', owner: 'bob@example.com', permissions: [{ type: 'user', role: 'reader', emailAddress: 'alice@example.com' }] });
+    const c = connector(server);
+    const cursor = await c.changesStart();
+    server.editFile(kept.id, { permissions: [] }); // bob unshares it from alice: gone from alice's feed, still bob's
+    server.deleteFile(doomed.id); // gone from both feeds
+    const deleted: string[] = [];
+    const changed: string[] = [];
+    for await (const p of connector(server).changes(cursor) as AsyncIterable<ChangePage>) {
+      deleted.push(...(p.deleted ?? []));
+      changed.push(...p.items.map((i) => i.externalId));
+    }
+    assert.deepEqual(deleted, [doomed.id]);
+    assert.deepEqual(changed, [kept.id], 'the unshare is a change (exposure) of the kept file');
+  });
+
   test('an expired change token raises CursorExpiredError', async () => {
     const { server } = await tenant();
     const c = connector(server);

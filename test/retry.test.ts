@@ -42,6 +42,21 @@ test("a throttled error waits the server's Retry-After instead of the backoff", 
   assert.deepEqual(r.waits, [1500]);
 });
 
+test('a long Retry-After is honoured beyond our backoff cap, up to maxRetryAfterMs', async () => {
+  const r = recorder();
+  let calls = 0;
+  await withRetry(
+    async () => {
+      calls++;
+      if (calls === 1) throw new Coded({ kind: 'throttled', retryAfterMs: 90_000 });
+      if (calls === 2) throw new Coded({ kind: 'throttled', retryAfterMs: 3_600_000 });
+      return 1;
+    },
+    { classify, sleep: r.sleep, random: () => 0, maxDelayMs: 30_000 },
+  );
+  assert.deepEqual(r.waits, [90_000, 300_000]);
+});
+
 test('permanent and not-found errors are not retried; attempts are bounded', async () => {
   for (const kind of ['permanent', 'notFound'] as const) {
     let calls = 0;

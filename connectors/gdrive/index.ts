@@ -619,6 +619,14 @@ export class GdriveConnector implements Connector {
     const c = this.parseChangesCursor(cursor);
     const feeds = c.f.map((f) => ({ ...f }));
     const seen = new Set<string>();
+    // Tenant-wide, a removal in a user's feed may only mean that user lost access (the owner
+    // unshared it), not that the file is gone. Such removals wait for the end of the run and are
+    // dropped when any feed showed the file still present (an unshare is a change in the owner's
+    // feed). Shared-drive feeds and trashing are authoritative. An interrupted run loses the
+    // waiting removals; the next complete full listing marks those items gone instead.
+    const waiting = new Set<string>();
+    const present = new Set<string>();
+    const lateDeleted = () => [...waiting].filter((id) => !present.has(id) && !seen.has(id));
     const names = new Map((await this.sharedDrives().catch(() => [] as DriveTarget[])).map((d) => [d.id, d.name]));
     for (let i = c.i ?? 0; i < feeds.length; i++) {
       const feed = feeds[i]!;
@@ -652,10 +660,13 @@ export class GdriveConnector implements Connector {
             const id = ch.fileId ?? ch.file?.id;
             if (!id) continue;
             const f = ch.file;
+            if (f && !ch.removed && !f.trashed) present.add(id);
             // A user's feed also carries shared-drive changes; those come from the drive's own feed.
             if (!feed.d && f?.driveId && this.opts.sharedDrives !== false) continue;
             if (ch.removed || !f || f.trashed) {
-              if (!seen.has(id)) deleted.push(id);
+              if (seen.has(id)) continue;
+              if (this.tenantWide && !feed.d && !f?.trashed) waiting.add(id);
+              else deleted.push(id);
               continue;
             }
             if (f.mimeType === SHORTCUT_MIME) {
@@ -690,7 +701,11 @@ export class GdriveConnector implements Connector {
         }
         feed.t = String(res.data.newStartPageToken ?? feed.t);
         if (i + 1 < feeds.length) page.nextCursor = JSON.stringify({ v: 1, f: feeds, i: i + 1 } satisfies ChangesCursor);
-        else page.changesCursor = JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor);
+        else {
+          page.changesCursor = JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor);
+          const late = lateDeleted().filter((id) => !deleted.includes(id));
+          if (late.length) page.deleted = [...deleted, ...late];
+        }
         yield page;
         break;
       }

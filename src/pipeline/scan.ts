@@ -414,7 +414,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
         } else if (
           prior && prior.etag === ref.etag && prior.model_version === classifier.modelVersion && prior.policy_version === policyVersion && isFinal(prior.outcome)
         ) {
-          void track(finish(ref, seq, skipped('unchanged'), () => store.touchItem(sourceId, ref.externalId, runId, ref.path, ref.exposure?.level ?? null)));
+          void track(finish(ref, seq, skipped('unchanged'), () => store.touchItem(sourceId, ref.externalId, runId, ref.path, ref.exposure?.level ?? null, ref.exposure?.details ?? null)));
         } else if (ref.size > maxBytes) {
           void track(recordOutcome(ref, seq, skipped('too_large'), `${ref.size} bytes, above the ${maxBytes}-byte cap`));
         } else if (ref.size === 0) {

@@ -199,8 +199,9 @@ export class Store {
     return new Map(r.rows.map((row) => [row.external_id, row]));
   }
 
-  async touchItem(sourceId: string, externalId: string, runId: string, itemPath: string, exposure: string | null): Promise<void> {
-    await this.db.query(SQL.touchItem, [sourceId, externalId, runId, itemPath, exposure]);
+  /** An unchanged item seen again: its path and exposure (level and grants) are refreshed; no exposure given keeps the old. */
+  async touchItem(sourceId: string, externalId: string, runId: string, itemPath: string, exposure: string | null, exposureDetails: string[] | null = null): Promise<void> {
+    await this.db.query(SQL.touchItem, [sourceId, externalId, runId, itemPath, exposure, exposureDetails ? JSON.stringify(exposureDetails) : null]);
   }
 
   /**

@@ -67,7 +67,9 @@ export const SQL = {
 
   /** Seen again, content unchanged: only the sighting is updated; outcome and findings stay. */
   touchItem: `
-    UPDATE items SET last_seen_at = now(), last_run_id = $3, path = $4, exposure = COALESCE($5, exposure), deleted_at = NULL
+    UPDATE items SET last_seen_at = now(), last_run_id = $3, path = $4, deleted_at = NULL,
+           exposure = COALESCE($5, exposure),
+           exposure_details = CASE WHEN $5::text IS NULL THEN exposure_details ELSE $6::jsonb END
      WHERE source_id = $1 AND external_id = $2`,
 
   upsertItem: `

@@ -15,6 +15,12 @@ export interface RetryOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * The longest server Retry-After honoured as given (default 5 min); longer ones wait this long.
+   * Separate from maxDelayMs, which caps only our own backoff: Graph and Drive ask for pauses of
+   * a minute or more under heavy throttling, and retrying earlier only prolongs the throttling.
+   */
+  maxRetryAfterMs?: number;
   signal?: AbortSignal;
   /** Called before each wait; used for throttle counters and debug logs. */
   onRetry?: (info: { attempt: number; delayMs: number; cls: ErrorClass; err: unknown }) => void;
@@ -23,7 +29,7 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-export const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 30_000 } as const;
+export const DEFAULT_RETRY = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 } as const;
 
 /** Parses a Retry-After header value (delta-seconds or HTTP-date) into milliseconds. */
 export function parseRetryAfter(value: string | number | undefined | null, now = Date.now()): number | undefined {
@@ -61,6 +67,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   const maxAttempts = opts.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   const base = opts.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
   const max = opts.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+  const maxRetryAfter = opts.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs;
   const wait = opts.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -73,7 +80,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       // A server's Retry-After wins over our own schedule, but is still capped so one bad header can't stall a scan.
       const delayMs =
         cls.kind === 'throttled' && cls.retryAfterMs !== undefined
-          ? Math.min(cls.retryAfterMs, max)
+          ? Math.min(cls.retryAfterMs, maxRetryAfter)
           : backoffDelay(attempt, base, max, opts.random);
       opts.onRetry?.({ attempt, delayMs, cls, err });
       await wait(delayMs, opts.signal);

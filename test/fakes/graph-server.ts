@@ -274,7 +274,9 @@ export class GraphFake {
 
   /** Every delta token issued so far for the drive is rejected with 410 resyncRequired. */
   invalidateDeltaTokens(driveId: string): void {
-    this.drives.get(driveId)!.minToken = this.seq + 1;
+    // The change sequence moves on, so that tokens issued from now on (a fresh walk's
+    // deltaLink) are accepted again even when nothing else changes meanwhile.
+    this.drives.get(driveId)!.minToken = ++this.seq;
   }
 
   /** Adds a fault; returns a remover. */
