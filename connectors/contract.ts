@@ -50,6 +50,13 @@ export interface Page {
    * incremental run. The pipeline stores it once every item of the listing is committed.
    */
   changesCursor?: string;
+  /**
+   * Parts of the source this listing could not read and went past (a tenant user's drive that
+   * answered access denied), one line each for people, e.g. `drive of bob@contoso.com (access_denied)`.
+   * A listing with such gaps is not complete: the pipeline then marks nothing gone for not being
+   * listed, and the summary reports the gaps.
+   */
+  incomplete?: string[];
 }
 
 /** A page of an incremental (change feed) listing. */
@@ -68,6 +75,10 @@ export class CursorExpiredError extends Error {
     super(message, options);
     this.name = 'CursorExpiredError';
   }
+}
+
+export interface ListOptions {
+  signal?: AbortSignal;
 }
 
 export interface OpenOptions {
@@ -95,7 +106,8 @@ export interface Connector {
   readonly kind: string;
   /** Canonical source URI (the natural key of the source row). */
   readonly uri: string;
-  list(cursor?: string): AsyncIterable<Page>;
+  /** `signal`: stop waiting (a long Retry-After, a backoff) when the scan is interrupted. */
+  list(cursor?: string, opts?: ListOptions): AsyncIterable<Page>;
   /** Optional: live request counters (see ConnectorStats). */
   readonly stats?: ConnectorStats;
   open(ref: ObjectRef, opts?: OpenOptions): Promise<Readable>;
@@ -116,7 +128,7 @@ export interface Connector {
    * and deleted ids. `nextCursor` resumes mid-feed; the last page carries `changesCursor`, the
    * position for the next run. Throws CursorExpiredError when the cursor is no longer valid.
    */
-  changes?(cursor: string): AsyncIterable<ChangePage>;
+  changes?(cursor: string, opts?: ListOptions): AsyncIterable<ChangePage>;
   /**
    * The change-feed position *now*, taken before a full listing starts (Drive:
    * changes.getStartPageToken), so that nothing changed during the listing is missed.

@@ -3,6 +3,7 @@
  * config file — `<data dir>/sources.yaml`, or $CASB_SOURCES — never in the database. A source holds
  * its URI and connector options; credentials are a *path* to the secret, never the secret itself.
  */
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -68,7 +69,29 @@ async function save(file: string, sources: Record<string, SourceConfig>): Promis
   await rename(tmp, file);
 }
 
-export async function addSource(file: string, name: string, cfg: SourceConfig): Promise<void> {
+/** Which options mean something for which kind of source (others are refused, not silently kept). */
+const OPTIONS_FOR: Record<string, Array<keyof SourceConfig>> = {
+  local: [],
+  s3: ['endpoint', 'region'],
+  gdrive: ['credentials', 'users', 'admin', 'domains', 'apiUrl', 'tokenUrl'],
+  onedrive: ['credentials', 'domains', 'apiUrl', 'tokenUrl'],
+};
+
+/** The URI as the connector would read it: invalid ones are refused now, not at the first scan. */
+async function checkUri(kind: string, uri: string): Promise<string> {
+  if (kind === 'gdrive') return (await import('../connectors/gdrive/uri.js')).parseGdriveUri(uri).uri;
+  if (kind === 'onedrive') return (await import('../connectors/onedrive/uri.js')).parseOnedriveUri(uri).uri;
+  if (kind === 'local') {
+    // a folder path is kept absolute, so the source means the same from any working directory
+    const p = path.resolve(uri.startsWith('file://') ? new URL(uri).pathname : uri);
+    if (!existsSync(p) || !statSync(p).isDirectory()) throw new UserError(`folder not found: ${p}. Check the path.`);
+    return p;
+  }
+  return uri;
+}
+
+/** Adds or replaces a named source; returns whether one of that name was replaced. */
+export async function addSource(file: string, name: string, cfg: SourceConfig): Promise<{ replaced: boolean; config: SourceConfig }> {
   if (!NAME.test(name)) throw new UserError(`source name '${name}' must start with a letter and hold only letters, digits, - and _ (at most 63)`);
   const parsed = sourceSchema.safeParse(cfg);
   if (!parsed.success) {
@@ -77,9 +100,20 @@ export async function addSource(file: string, name: string, cfg: SourceConfig): 
   }
   const kind = kindOf(cfg.uri);
   if (!connectorKinds().includes(kind)) throw new UserError(`unknown source type '${kind}://' in '${cfg.uri}'. Supported: a folder path, ${connectorKinds().filter((k) => k !== 'local').map((k) => `${k}://`).join(', ')}.`);
+  const config = { ...parsed.data, uri: await checkUri(kind, parsed.data.uri) };
+  const allowed = OPTIONS_FOR[kind] ?? [];
+  const extra = (Object.keys(config) as Array<keyof SourceConfig>).filter((k) => k !== 'uri' && !allowed.includes(k));
+  if (extra.length) throw new UserError(`source '${name}': ${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${extra.length > 1 ? 'do' : 'does'} not apply to ${kind} sources`);
+  if (config.credentials) {
+    // stored absolute (a scan may run from another folder), and it must be there now
+    config.credentials = path.resolve(config.credentials);
+    if (!existsSync(config.credentials) || !statSync(config.credentials).isFile()) throw new UserError(`source '${name}': no credentials file ${config.credentials}. Check the path.`);
+  }
   const all = await loadSources(file);
-  all[name] = parsed.data;
+  const replaced = name in all;
+  all[name] = config;
   await save(file, all);
+  return { replaced, config };
 }
 
 export async function removeSource(file: string, name: string): Promise<boolean> {
@@ -97,5 +131,7 @@ export async function removeSource(file: string, name: string): Promise<boolean>
 export async function resolveSource(arg: string, file: string): Promise<{ uri: string; config?: SourceConfig; name?: string }> {
   if (arg.includes('://') || arg.includes('/') || arg.startsWith('.') || !NAME.test(arg)) return { uri: arg };
   const cfg = (await loadSources(file))[arg];
-  return cfg ? { uri: cfg.uri, config: cfg, name: arg } : { uri: arg };
+  if (cfg) return { uri: cfg.uri, config: cfg, name: arg };
+  if (!existsSync(arg)) throw new UserError(`no folder ./${arg} and no named source '${arg}' (casb source list shows them; casb source add creates one)`);
+  return { uri: arg };
 }

@@ -132,13 +132,18 @@ test('named sources: casb source add/list/remove, and casb scan <name> scans wha
   const env = { CASB_SOURCES: path.join(dir, 'conf', 'sources.yaml') };
   const add = await runCli(['source', 'add', 'holiday', photos], env);
   assert.equal(add.code, 0, add.stderr);
-  const addDrive = await runCli(['source', 'add', 'finance', 'gdrive://example.com', '--credentials', '/etc/casb/sa.json', '--domains', 'example.com,example.org'], env);
+  const sa = path.join(dir, 'sa.json');
+  await writeFile(sa, JSON.stringify({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com', private_key: 'SECRET-KEY' }));
+  const addDrive = await runCli(['source', 'add', 'finance', 'GDRIVE://Example.com', '--credentials', path.relative(process.cwd(), sa), '--domains', 'example.com,example.org'], env);
   assert.equal(addDrive.code, 0, addDrive.stderr);
   const text = await (await import('node:fs/promises')).readFile(env.CASB_SOURCES, 'utf8');
-  assert.match(text, /credentials: \/etc\/casb\/sa\.json/, 'the credentials path is kept, never a secret');
+  assert.ok(text.includes(`credentials: ${sa}`), `the credentials path is kept, absolute, never the secret:\n${text}`);
+  assert.doesNotMatch(text, /SECRET/);
   const ls = await runCli(['source', 'list'], env);
   assert.match(ls.stdout, /^holiday\s+.*photos/m);
-  assert.match(ls.stdout, /^finance\s+gdrive:\/\/example\.com\s+\(credentials \/etc\/casb\/sa\.json; domains example\.com,example\.org\)/m);
+  assert.ok(ls.stdout.includes(`finance          gdrive://example.com  (credentials ${sa}; domains example.com,example.org)`), ls.stdout);
+  const again = await runCli(['source', 'add', 'finance', 'gdrive://example.com', '--credentials', sa], env);
+  assert.match(again.stdout, /replaced/);
 
   const r = await runCli(['scan', 'holiday', '--model', model, ...storeFlags(so)], env);
   assert.equal(r.code, 0, r.stderr);
@@ -149,6 +154,11 @@ test('named sources: casb source add/list/remove, and casb scan <name> scans wha
     [['source', 'add', '9bad', photos], /source name '9bad' must start with a letter/],
     [['source', 'add', 'x', 'ftp://host/x'], /unknown source type 'ftp:\/\/'/],
     [['source', 'remove', 'nope'], /no source named nope/],
+    [['source', 'add', 'x', 'gdrive://'], /names no domain or user/],
+    [['source', 'add', 'x', 'gdrive://example.com', '--credentials', path.join(dir, 'missing.json')], /no credentials file .*missing\.json/],
+    [['source', 'add', 'x', 'onedrive://contoso.com', '--users', 'a@contoso.com'], /--users does not apply to onedrive sources/],
+    [['source', 'add', 'x', path.join(dir, 'nowhere')], /folder not found/],
+    [['scan', 'nosuchsource', ...storeFlags(so)], /no folder \.\/nosuchsource and no named source 'nosuchsource'/],
   ] as Array<[string[], RegExp]>) {
     const bad = await runCli(args, env);
     assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);

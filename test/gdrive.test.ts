@@ -132,6 +132,10 @@ describe('gdrive listing', () => {
     const refs = await listAll(c);
     assert.deepEqual(refs.map((r) => r.path), ['bob@example.com/b.png']);
     assert.equal(server.requestsTo('/admin/directory/v1/users').length, 0);
+    // the list is part of the source's identity, and the URI form says the same
+    assert.equal(c.uri, 'gdrive://example.com?users=bob@example.com');
+    assert.equal(connector(server, 'gdrive://example.com?users=bob@example.com,Bob@example.com').uri, c.uri);
+    assert.throws(() => connector(server, 'gdrive://example.com?users='), UserError);
   });
 
   test("one user's OAuth refresh token: that user's corpus; a bad token is one clear line without the secret", async () => {
@@ -255,6 +259,61 @@ describe('gdrive errors', () => {
 });
 
 describe('gdrive through the pipeline', () => {
+  test('a scan of some users is its own source: it never marks the other users\' files gone', async (t) => {
+    const { server } = await tenant();
+    server.addFile({ name: 'a.png', content: await pngImage(1), owner: 'alice@example.com' });
+    server.addFile({ name: 'b.png', content: await pngImage(2), owner: 'bob@example.com' });
+    const so = await testStoreOptions(t);
+    const store = await openStore(so);
+    t.after(() => store.close());
+    const base = { ...so, store, modelDir: await devModelDir(), ocr: false, credentialsFile: await credentialsFile(t), apiUrl: server.rootUrl, tokenUrl: server.tokenUrl, retry: FAST_RETRY };
+    const all = await scanSource('gdrive://example.com', { ...base, adminUser: 'alice@example.com' });
+    assert.equal(all.listed, 2);
+    const some = await scanSource('gdrive://example.com', { ...base, users: ['bob@example.com'] });
+    assert.equal(some.source, 'gdrive://example.com?users=bob@example.com');
+    assert.equal(some.listed, 1);
+    assert.equal(some.deleted, 0);
+    const outcomes = await store.itemOutcomes('gdrive://example.com');
+    assert.deepEqual(outcomes.map((o) => o.outcome), ['scanned', 'scanned'], 'the whole-tenant source keeps both');
+  });
+
+  test('a tenant user whose files cannot be listed is a gap: the scan goes on, nothing is marked gone, the summary says so', async (t) => {
+    const { server } = await tenant();
+    server.addFile({ name: 'a.png', content: await pngImage(1), owner: 'alice@example.com' });
+    server.addFile({ name: 'b.png', content: await pngImage(2), owner: 'bob@example.com' });
+    const so = await testStoreOptions(t);
+    const store = await openStore(so);
+    t.after(() => store.close());
+    const base = { ...so, store, modelDir: await devModelDir(), ocr: false, credentialsFile: await credentialsFile(t), adminUser: 'alice@example.com', apiUrl: server.rootUrl, tokenUrl: server.tokenUrl, retry: FAST_RETRY, users: undefined };
+    await scanSource('gdrive://example.com', base);
+    const off = server.fault({ status: 403, reason: 'insufficientPermissions', message: 'Insufficient Permission', match: (r) => r.path === '/drive/v3/files' && r.user === 'bob@example.com' && Boolean(r.query.q) });
+    const s = await scanSource('gdrive://example.com', base);
+    off();
+    assert.equal(s.status, 'completed');
+    assert.equal(s.deleted, 0);
+    assert.equal(s.incomplete?.length, 1);
+    assert.match(s.incomplete![0]!, /files of bob@example\.com \(access_denied: HTTP 403 insufficientPermissions/);
+    const outcomes = await store.itemOutcomes('gdrive://example.com');
+    assert.ok(outcomes.every((o) => o.outcome === 'scanned'), JSON.stringify(outcomes));
+    // once readable again, a complete listing covers bob and marks nothing gone either
+    const s2 = await scanSource('gdrive://example.com', base);
+    assert.equal(s2.incomplete, undefined);
+    assert.equal(s2.deleted, 0);
+  });
+
+  test('a revoked access token is refreshed once, not taken for bad credentials', async (t) => {
+    const { server } = await tenant();
+    for (let i = 0; i < 6; i++) server.addFile({ name: `f${i}.png`, content: `n${i}`, owner: 'alice@example.com' });
+    const c = connector(server, 'gdrive://example.com', { pageSize: 2 });
+    const it = c.list()[Symbol.asyncIterator]();
+    const first = await it.next();
+    assert.equal(first.value?.items.length, 2);
+    server.revokeAllTokens();
+    let n = first.value!.items.length;
+    for (let r = await it.next(); !r.done; r = await it.next()) n += r.value.items.length;
+    assert.equal(n, 6);
+  });
+
   async function credentialsFile(t: { after: (fn: () => Promise<void> | void) => void }): Promise<string> {
     const dir = await tempDir(t, 'casb-gdrive-creds-');
     const file = path.join(dir, 'sa.json');

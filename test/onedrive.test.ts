@@ -356,12 +356,73 @@ test('listing: a drive that cannot be walked is skipped, and the walk still ends
   assert.deepEqual(Object.keys((JSON.parse(changesCursor) as { drives: object }).drives), [alice.driveId!]);
 });
 
+test('a tenant drive that refuses its listing is a gap: nothing is marked gone, the summary names it', async (t) => {
+  const uri = 'onedrive://gap.contoso.onmicrosoft.com';
+  const fake = await startFake(t, { tenantId: 'gap.contoso.onmicrosoft.com', deltaPageSize: 5 });
+  const alice = fake.addUser('alice@contoso.com');
+  const bob = fake.addUser('bob@contoso.com');
+  const a = fake.addFile(alice.driveId!, 'a.png', 'image/png', await pngImage(1));
+  const b = fake.addFile(bob.driveId!, 'b.png', 'image/png', await pngImage(2));
+  const { store, base } = await pipeline(t, fake);
+  const s1 = await scanSource(uri, base);
+  assert.equal(s1.listed, 2);
+  const off = fake.fail({ match: new RegExp(`^/v1\\.0/drives/${bob.driveId}/root/delta`), status: 403, times: Infinity });
+  const s2 = await scanSource(uri, { ...base, restart: true });
+  off();
+  assert.equal(s2.status, 'completed');
+  assert.equal(s2.deleted, 0, "bob's unreadable drive is not taken for deleted files");
+  assert.equal(s2.incomplete?.length, 1);
+  assert.match(s2.incomplete![0]!, /drive of bob@contoso\.com \(access_denied/);
+  const out = await outcomesOf(store, uri);
+  assert.equal(out.get(ext(a)), 'scanned');
+  assert.equal(out.get(ext(b)), 'scanned');
+});
+
+test('the tenant in the URI must be the tenant of the credentials', async (t) => {
+  const fake = await startFake(t);
+  fake.addUser('alice@contoso.com');
+  await connector(fake, 'onedrive://contoso.com').probe(); // a verified domain of the tenant
+  await connector(fake, `onedrive://${fake.tenantId}`).probe();
+  for (const uri of ['onedrive://fabrikam.com', 'onedrive://alice']) {
+    await assert.rejects(connector(fake, uri).probe(), (e: unknown) => e instanceof UserError && /credentials sign in to contoso\.onmicrosoft\.com/.test(e.message) && !e.message.includes('\n'), uri);
+  }
+});
+
+test('a Graph access token revoked mid-scan is fetched again once, and the listing goes on', async (t) => {
+  const fake = await startFake(t, { deltaPageSize: 2 });
+  const alice = fake.addUser('alice@contoso.com');
+  for (let i = 0; i < 6; i++) fake.addFile(alice.driveId!, `f${i}.png`, 'image/png', note(i));
+  const c = connector(fake);
+  const it = c.list()[Symbol.asyncIterator]();
+  let n = ((await it.next()).value?.items.length ?? 0);
+  const before = fake.counters.tokenRequests;
+  fake.revokeAccessTokens();
+  for (let r = await it.next(); !r.done; r = await it.next()) n += r.value.items.length;
+  assert.equal(n, 6);
+  assert.equal(fake.counters.tokenRequests, before + 1, 'one new token');
+});
+
+test('an interrupted scan stops waiting out a long Retry-After', async (t) => {
+  const uri = 'onedrive://patience.contoso.onmicrosoft.com';
+  const fake = await startFake(t, { tenantId: 'patience.contoso.onmicrosoft.com', deltaPageSize: 2 });
+  const alice = fake.addUser('alice@contoso.com');
+  for (let i = 0; i < 6; i++) fake.addFile(alice.driveId!, `f${i}.png`, 'image/png', note(i));
+  const { base } = await pipeline(t, fake);
+  fake.fail({ match: /root\/delta/, status: 429, retryAfter: '120', times: 1 });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 500);
+  const t0 = Date.now();
+  const s = await scanSource(uri, { ...base, signal: ac.signal, retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 10 } });
+  assert.equal(s.status, 'interrupted');
+  assert.ok(Date.now() - t0 < 10_000, `stopped after ${Date.now() - t0} ms, not 120 s`);
+});
+
 // ------------------------------------------------------------------------------------------ 3. incremental pipeline
 
 test('pipeline: 2,000 items; 3 adds, 1 edit, 1 delete → a --changes scan downloads 4 and marks 1 gone; the deltaLink is stored after commit', async (t) => {
   const uri = 'onedrive://incr.contoso.onmicrosoft.com';
   const N = 2000;
-  const fake = await startFake(t, { deltaPageSize: 200, usersPageSize: 2 });
+  const fake = await startFake(t, { tenantId: 'incr.contoso.onmicrosoft.com', deltaPageSize: 200, usersPageSize: 2 });
   const alice = fake.addUser('alice@contoso.com');
   const bob = fake.addUser('bob@contoso.com');
   fake.addUser('carol@contoso.com', { drive: false });
@@ -433,7 +494,7 @@ test('pipeline: 2,000 items; 3 adds, 1 edit, 1 delete → a --changes scan downl
 
 test('pipeline: an interrupted first scan stores no deltaLink; the resumed scan stores it once complete', async (t) => {
   const uri = 'onedrive://interrupt.contoso.onmicrosoft.com';
-  const fake = await startFake(t, { deltaPageSize: 20 });
+  const fake = await startFake(t, { tenantId: 'interrupt.contoso.onmicrosoft.com', deltaPageSize: 20 });
   const alice = fake.addUser('alice@contoso.com');
   for (let i = 0; i < 200; i++) fake.addFile(alice.driveId!, `f${i}.png`, 'image/png', note(i));
   const { store, base } = await pipeline(t, fake);
@@ -463,7 +524,7 @@ test('pipeline: an interrupted first scan stores no deltaLink; the resumed scan 
 
 test('download: through /content; an expired pre-authenticated URL is fetched again and the item still scans', async (t) => {
   const uri = 'onedrive://download.contoso.onmicrosoft.com';
-  const fake = await startFake(t);
+  const fake = await startFake(t, { tenantId: 'download.contoso.onmicrosoft.com' });
   const alice = fake.addUser('alice@contoso.com');
   const imgs = [];
   for (let i = 0; i < 3; i++) imgs.push(fake.addFile(alice.driveId!, `p${i}.png`, 'image/png', await pngImage(i + 20)));
@@ -498,7 +559,7 @@ test('download: through /content; an expired pre-authenticated URL is fetched ag
 
 test('cursor expiry: 410 resyncRequired → the --changes scan falls back to a full listing that downloads only what changed', async (t) => {
   const uri = 'onedrive://expiry.contoso.onmicrosoft.com';
-  const fake = await startFake(t, { deltaPageSize: 10 });
+  const fake = await startFake(t, { tenantId: 'expiry.contoso.onmicrosoft.com', deltaPageSize: 10 });
   const alice = fake.addUser('alice@contoso.com');
   const bob = fake.addUser('bob@contoso.com');
   const items = [];
@@ -612,7 +673,7 @@ test('throttling: 429/503 with Retry-After pause the whole drive; without the he
 test('throttling: 20% of requests throttled → the full scan completes, each item scanned and downloaded once, throttled counted exactly', async (t) => {
   const uri = 'onedrive://throttle.contoso.onmicrosoft.com';
   const N = 80;
-  const fake = await startFake(t, { deltaPageSize: 7, usersPageSize: 1 });
+  const fake = await startFake(t, { tenantId: 'throttle.contoso.onmicrosoft.com', deltaPageSize: 7, usersPageSize: 1 });
   const users = ['alice', 'bob', 'carol'].map((u) => fake.addUser(`${u}@contoso.com`));
   fake.addUser('dave@contoso.com', { drive: false });
   const folders = users.map((u) => fake.addFolder(u.driveId!, 'Pictures'));
@@ -649,7 +710,7 @@ test('throttling: 20% of requests throttled → the full scan completes, each it
 
 test('exposure from permissions: anonymous link, organization link, external and internal grants; items and findings carry it', async (t) => {
   const uri = 'onedrive://exposure.contoso.onmicrosoft.com';
-  const fake = await startFake(t, { deltaPageSize: 20 });
+  const fake = await startFake(t, { tenantId: 'exposure.contoso.onmicrosoft.com', deltaPageSize: 20 });
   const alice = fake.addUser('alice@contoso.com');
   const d = alice.driveId!;
   const mk = async (name: string, seed: number) => fake.addFile(d, name, 'image/png', await pngImage(seed));
@@ -719,7 +780,7 @@ test('exposure from permissions: anonymous link, organization link, external and
 
 test('errors: 403 on one item is failed:access_denied and not retried; an item deleted between list and open is skipped:not_found', async (t) => {
   const uri = 'onedrive://errors.contoso.onmicrosoft.com';
-  const fake = await startFake(t, { deltaPageSize: 20 });
+  const fake = await startFake(t, { tenantId: 'errors.contoso.onmicrosoft.com', deltaPageSize: 20 });
   const alice = fake.addUser('alice@contoso.com');
   const d = alice.driveId!;
   const ok = fake.addFile(d, 'ok.png', 'image/png', await pngImage(1));

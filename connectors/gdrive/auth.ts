@@ -58,7 +58,7 @@ export function parseCredentials(json: unknown, where: string): GdriveCredential
     return { type: 'authorized_user', client_id: o.client_id as string, client_secret: o.client_secret as string, refresh_token: o.refresh_token as string };
   }
   throw new UserError(
-    `Google credentials ${where} are neither a service-account key (type service_account) nor an authorized-user file (type authorized_user)${typeof o.type === 'string' ? ` (type is "${String(o.type).slice(0, 40)}")` : ''}.`,
+    `Google credentials ${where} is neither a service-account key (type service_account) nor an authorized-user file (type authorized_user)${typeof o.type === 'string' ? ` (type is "${String(o.type).slice(0, 40)}")` : ''}.`,
   );
 }
 
@@ -122,6 +122,19 @@ export class AuthFactory {
   /** Service-account email, for messages (not secret). */
   get principal(): string {
     return this.credentials.type === 'service_account' ? this.credentials.client_email : `OAuth client ${this.credentials.client_id.slice(0, 12)}...`;
+  }
+
+  /**
+   * Forgets every cached access token, so the next request of each client gets a new one (after
+   * a 401: a token revoked before its expiry). Not the library's forceRefreshOnFailure, which
+   * would also retry every 403, and a permission 403 must not be retried. An expiry in the past
+   * makes the JWT client's gtoken cache refresh too.
+   */
+  dropTokens(): void {
+    for (const c of this.cache.values()) {
+      // 'jwt-placeholder' is the JWT client's own stand-in for a refresh token (it refreshes by signing).
+      c.setCredentials({ refresh_token: this.credentials.type === 'authorized_user' ? this.credentials.refresh_token : 'jwt-placeholder', expiry_date: 1 });
+    }
   }
 
   /** An auth client acting as `subject` (ignored for authorized-user credentials). */

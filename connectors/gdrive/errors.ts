@@ -179,6 +179,10 @@ export function describeDriveError(err: unknown): string {
   const f = driveErrorFacts(err);
   const head = [f.status !== undefined ? `HTTP ${f.status}` : undefined, f.reason ?? f.oauthError ?? (f.status === undefined ? f.code : undefined)].filter(Boolean).join(' ');
   let msg = (f.message ?? '').replace(/\s+/g, ' ').trim();
+  // gaxios puts the OAuth error code at the front of its message too: say it once
+  const code = f.reason ?? f.oauthError;
+  if (code && msg.startsWith(`${code}: `)) msg = msg.slice(code.length + 2);
+  else if (code && msg === code) msg = '';
   // Never echo bearer tokens or assertions that a library may have put in a message.
   msg = msg.replace(/(Bearer\s+)[\w.\-~+/]+=*/gi, '$1***').replace(/(assertion|refresh_token|access_token|client_secret)=[^&\s]+/gi, '$1=***');
   if (msg.length > 200) msg = `${msg.slice(0, 200)}...`;

@@ -38,7 +38,7 @@ import { drive as driveApi } from '@googleapis/drive';
 import type { drive_v3 } from '@googleapis/drive';
 import { admin as adminApi } from '@googleapis/admin';
 import type { admin_directory_v1 } from '@googleapis/admin';
-import type { ChangePage, Connector, ConnectorOptions, ConnectorStats, ObjectRef, OpenOptions, Page } from '../contract.js';
+import type { ChangePage, Connector, ConnectorOptions, ListOptions, ConnectorStats, ObjectRef, OpenOptions, Page } from '../contract.js';
 import { CursorExpiredError } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
 import { DEFAULT_RETRY, withRetry } from '../../src/util/retry.js';
@@ -58,7 +58,7 @@ import {
 } from './errors.js';
 import { exposureOf } from './exposure.js';
 import type { DrivePermission } from './exposure.js';
-import { parseGdriveUri } from './uri.js';
+import { parseGdriveUri, withUsers } from './uri.js';
 import type { GdriveLocation } from './uri.js';
 
 export { parseGdriveUri, isGdriveUri } from './uri.js';
@@ -135,8 +135,12 @@ export class GdriveConnector implements Connector {
   private readonly drives = new Map<string, drive_v3.Drive>();
   private usersPromise: Promise<string[]> | undefined;
   private drivesPromise: Promise<DriveTarget[]> | undefined;
+  /** The running listing's abort signal: every call of the listing stops waiting on it. */
+  private listSignal: AbortSignal | undefined;
 
-  constructor(loc: GdriveLocation, opts: GdriveConnectorOptions = {}) {
+  constructor(given: GdriveLocation, opts: GdriveConnectorOptions = {}) {
+    // A configured user list narrows a tenant scan, and so becomes part of the source URI.
+    const loc = opts.users?.length && !given.user && !given.users ? withUsers(given, opts.users) : given;
     this.location = loc;
     this.uri = loc.uri;
     this.opts = opts;
@@ -227,11 +231,22 @@ export class GdriveConnector implements Connector {
     return opts;
   }
 
-  /** One API call, counted and retried. */
-  private call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /** One API call, counted and retried; a 401 (token revoked early) gets one try with new tokens. */
+  private call<T>(fn: () => Promise<T>, signal: AbortSignal | undefined = this.listSignal): Promise<T> {
+    let reauthed = false;
     return withRetry(async () => {
       this.stats.requests++;
-      return fn();
+      try {
+        return await fn();
+      } catch (err) {
+        const f = driveErrorFacts(err);
+        // Only the API's 401: a token endpoint refusal (oauthError) is about the credentials.
+        if (reauthed || f.status !== 401 || f.oauthError || !this.authPromise) throw err;
+        reauthed = true;
+        (await this.authPromise).dropTokens();
+        this.stats.requests++;
+        return await fn();
+      }
     }, this.retryOptions(signal));
   }
 
@@ -252,10 +267,15 @@ export class GdriveConnector implements Connector {
         f.oauthError === 'unauthorized_client'
           ? `Google refused to issue a token${as} while ${doing} ${this.uri} (${detail}): grant the service account domain-wide delegation for the scopes ${SCOPE_DRIVE_READONLY}${this.tenantWide ? ` and ${SCOPE_DIRECTORY_USERS_READONLY}` : ''} in the Admin console, and check that the user exists.`
           : `Google rejected ${principal}${as} while ${doing} ${this.uri} (${detail}): check the credentials file (a revoked refresh token or deleted key cannot be used).`;
+    } else if (f.code?.startsWith('ERR_OSSL') || /DECODER routines|PEM/i.test(f.message ?? '')) {
+      msg = `The private_key of the Google service-account key cannot be read (${f.code ?? 'bad key'}): download a new JSON key for the service account.`;
     } else if (f.code && UNREACHABLE_CODES.has(f.code)) {
       msg = `Cannot reach ${this.target()} while ${doing} ${this.uri} (${f.code}): check the network${this.opts.apiUrl ? ' and --api-url' : ''}.`;
     } else if (f.status === 403) {
-      msg = `Access denied${as} while ${doing} ${this.uri} (${detail}).`;
+      const fix = doing.startsWith('listing the users')
+        ? `: ${who ?? 'the admin'} must be a Workspace admin allowed to read users, and the delegation must include ${SCOPE_DIRECTORY_USERS_READONLY}`
+        : `: check that the Drive API is enabled for the project and that the delegation includes ${SCOPE_DRIVE_READONLY}`;
+      msg = `Access denied${as} while ${doing} ${this.uri} (${detail})${fix}.`;
     } else if (f.status === 404) {
       msg = `Not found${as} while ${doing} ${this.uri} (${detail}).`;
     } else if (classifyDriveError(err).kind !== 'permanent') {
@@ -266,13 +286,26 @@ export class GdriveConnector implements Connector {
     return new UserError(msg.replace(/\s*[\r\n]+\s*/g, ' '), 2, { cause: err });
   }
 
+  /**
+   * A final error that leaves a gap in a tenant listing instead of ending it: this user or drive
+   * refused (403, 404, a token refused for this one user). Network failures, exhausted retries
+   * and single-user sources still end the scan.
+   */
+  private isGap(err: unknown): boolean {
+    if (!this.tenantWide || err instanceof UserError) return false;
+    const f = driveErrorFacts(err);
+    if (f.network || (f.code && UNREACHABLE_CODES.has(f.code))) return false;
+    const kind = classifyDriveError(err).kind;
+    return kind === 'permanent' || kind === 'notFound';
+  }
+
   // --- targets ---------------------------------------------------------------------
 
   /** The users to scan, sorted. */
   private users(): Promise<string[]> {
     this.usersPromise ??= (async () => {
       if (this.location.user) return [this.location.user];
-      if (this.opts.users?.length) return [...new Set(this.opts.users.map(lc))].sort();
+      if (this.location.users?.length) return this.location.users;
       const adminUser = this.opts.adminUser || process.env.GDRIVE_ADMIN_USER;
       if (!adminUser) {
         throw new UserError(
@@ -436,7 +469,8 @@ export class GdriveConnector implements Connector {
     return out;
   }
 
-  async *list(cursor?: string): AsyncIterable<Page> {
+  async *list(cursor?: string, opts: ListOptions = {}): AsyncIterable<Page> {
+    this.listSignal = opts.signal;
     const start = cursor ? this.parseListCursor(cursor) : ({ v: 1, p: 'u' } as ListCursor);
     const seen = new Set<string>();
     const users = await this.users();
@@ -466,7 +500,13 @@ export class GdriveConnector implements Connector {
               }),
             );
           } catch (err) {
-            throw this.userError(err, pageToken ? 'listing (resuming from a saved cursor)' : 'listing', user);
+            if (!this.isGap(err)) throw this.userError(err, pageToken ? 'listing (resuming from a saved cursor)' : 'listing', user);
+            // One user we may not read does not stop a tenant scan; the listing reports the gap.
+            let nextCursor: string | undefined;
+            if (users[i + 1]) nextCursor = mkCursor({ v: 1, p: 'u', k: users[i + 1] });
+            else if ((await this.sharedDrives()).length) nextCursor = mkCursor({ v: 1, p: 'd' });
+            yield { items: [], incomplete: [`files of ${user} (${driveErrorReason(err)}: ${describeDriveError(err)})`], ...(nextCursor ? { nextCursor } : {}) };
+            break;
           }
           let items: ObjectRef[];
           try {
@@ -522,7 +562,10 @@ export class GdriveConnector implements Connector {
             }),
           );
         } catch (err) {
-          throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
+          if (!this.isGap(err)) throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
+          const nextCursor = drives[j + 1] ? mkCursor({ v: 1, p: 'd', k: drives[j + 1]!.id }) : undefined;
+          yield { items: [], incomplete: [`shared drive "${d.name}" (${driveErrorReason(err)}: ${describeDriveError(err)})`], ...(nextCursor ? { nextCursor } : {}) };
+          break;
         }
         let items: ObjectRef[];
         try {
@@ -615,7 +658,8 @@ export class GdriveConnector implements Connector {
     throw new CursorExpiredError(`the stored change cursor for ${this.uri} is not a Google Drive change cursor`);
   }
 
-  async *changes(cursor: string): AsyncIterable<ChangePage> {
+  async *changes(cursor: string, opts: ListOptions = {}): AsyncIterable<ChangePage> {
+    this.listSignal = opts.signal;
     const c = this.parseChangesCursor(cursor);
     const feeds = c.f.map((f) => ({ ...f }));
     const seen = new Set<string>();

@@ -40,7 +40,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Client, HTTPMessageHandler, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { CursorExpiredError } from '../contract.js';
-import type { ChangePage, Connector, ConnectorOptions, ConnectorStats, Exposure, ObjectRef, OpenOptions, Page } from '../contract.js';
+import type { ChangePage, Connector, ConnectorOptions, ConnectorStats, Exposure, ListOptions, ObjectRef, OpenOptions, Page } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
 import { DEFAULT_RETRY, sleep, withRetry } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
@@ -142,7 +142,18 @@ class AuthMiddleware implements Middleware {
       else options.headers = { ...((headers as Record<string, string>) ?? {}), Authorization: `Bearer ${token}` };
     }
     await this.next!.execute(context);
-    if (context.response?.status === 401) this.tokens.invalidate();
+    if (context.response?.status === 401 && new URL(url).origin === this.origin) {
+      // A token revoked or expired before its time: one more try with a fresh one. Credentials
+      // that are really wrong fail at the token endpoint instead, with their own message.
+      this.tokens.invalidate();
+      const token = await this.tokens.getToken();
+      const options = (context.options ??= {});
+      const headers = options.headers;
+      if (headers && typeof (headers as Headers).set === 'function') (headers as Headers).set('Authorization', `Bearer ${token}`);
+      else options.headers = { ...((headers as Record<string, string>) ?? {}), Authorization: `Bearer ${token}` };
+      await this.next!.execute(context);
+      if (context.response?.status === 401) this.tokens.invalidate();
+    }
   }
 }
 
@@ -189,6 +200,8 @@ export class OnedriveConnector implements Connector {
   private drives: Promise<DriveInfo[]> | undefined;
   /** Per-drive "paused until" (epoch ms) after a 429/503. */
   private readonly pausedUntil = new Map<string, number>();
+  /** The running listing's abort signal: a pause or backoff of the listing ends with it. */
+  private listSignal: AbortSignal | undefined;
   /** `<driveId>!<folderId>` → folder path below the root ('' for the root). */
   private readonly folders = new Map<string, string>();
 
@@ -292,8 +305,9 @@ export class OnedriveConnector implements Connector {
   }
 
   /** One Graph call for `drive` (or tenant-level with undefined) through the gate and withRetry. */
-  private async call<T>(drive: string | undefined, fn: () => Promise<T>, signal?: AbortSignal, classify?: (err: unknown) => ErrorClass): Promise<T> {
+  private async call<T>(drive: string | undefined, fn: () => Promise<T>, given?: AbortSignal, classify?: (err: unknown) => ErrorClass): Promise<T> {
     await this.init();
+    const signal = given ?? this.listSignal;
     return withRetry(async () => {
       await this.gate(drive, signal);
       this.stats.requests++;
@@ -491,6 +505,10 @@ export class OnedriveConnector implements Connector {
       return;
     }
     let finalYielded = false;
+    // Drives skipped for lack of access: reported on the next page, so that the pipeline knows
+    // the listing has gaps (and marks nothing gone for not being listed).
+    const gaps: string[] = [];
+    const withGaps = <P extends Page>(p: P): P => (gaps.length ? { ...p, incomplete: gaps.splice(0) } : p);
     for (let di = 0; di < todo.length; di++) {
       const d = todo[di]!;
       let link = state.drives[d.id]?.link ?? this.initialDelta(d.id);
@@ -511,6 +529,8 @@ export class OnedriveConnector implements Connector {
           }
           if (this.scope.kind === 'tenant' && (graphErrorReason(err) === 'not_found' || graphErrorReason(err) === 'access_denied')) {
             this.debug(`onedrive: drive of ${d.user} cannot be listed (${graphErrorReason(err)}); skipped`, err);
+            // A drive that is gone (404) has nothing left to list; one we may not read is a gap.
+            if (graphErrorReason(err) === 'access_denied') gaps.push(`drive of ${d.user} (access_denied: ${describeGraphError(err)})`);
             delete state.drives[d.id];
             break;
           }
@@ -529,17 +549,18 @@ export class OnedriveConnector implements Connector {
           out.changesCursor = changesCursorOf(state);
           finalYielded = true;
         } else out.nextCursor = JSON.stringify(clone(state));
-        yield out;
+        yield withGaps(out);
         if (!next) break;
         link = this.relative(next);
       }
     }
     // The last drive was skipped (no drive any more, no access): the walk still ends with the
     // position of every drive it did finish, or the next --changes run would have no cursor.
-    if (!finalYielded) yield { items: [], ...(mode === 'changes' ? { deleted: [] } : {}), changesCursor: changesCursorOf(state) };
+    if (!finalYielded) yield withGaps<ChangePage>({ items: [], ...(mode === 'changes' ? { deleted: [] } : {}), changesCursor: changesCursorOf(state) });
   }
 
-  async *list(cursor?: string): AsyncIterable<Page> {
+  async *list(cursor?: string, opts: ListOptions = {}): AsyncIterable<Page> {
+    this.listSignal = opts.signal;
     await this.init();
     const drives = await this.listDrives();
     const state: CursorState = cursor ? parseCursor(cursor, 'list') : { v: 1, drives: {} };
@@ -550,11 +571,13 @@ export class OnedriveConnector implements Connector {
       const page: Page = { items: p.items };
       if (p.nextCursor !== undefined) page.nextCursor = p.nextCursor;
       if (p.changesCursor !== undefined) page.changesCursor = p.changesCursor;
+      if (p.incomplete?.length) page.incomplete = p.incomplete;
       yield page;
     }
   }
 
-  async *changes(cursor: string): AsyncIterable<ChangePage> {
+  async *changes(cursor: string, opts: ListOptions = {}): AsyncIterable<ChangePage> {
+    this.listSignal = opts.signal;
     await this.init();
     const state = parseCursor(cursor, 'changes');
     let drives: DriveInfo[];
@@ -649,9 +672,37 @@ export class OnedriveConnector implements Connector {
       await this.init();
       await this.tokens!.getToken();
       if (this.scope.kind === 'user') await this.listDrives();
-      else await this.call(undefined, () => this.client!.api(`/users?$select=id&$top=1`).get(), undefined, undefined);
+      else {
+        await this.call(undefined, () => this.client!.api(`/users?$select=id&$top=1`).get(), undefined, undefined);
+        await this.checkTenant(this.scope.tenant);
+      }
     } catch (err) {
       throw this.userError(err, 'checking');
+    }
+  }
+
+  /**
+   * The tenant named in the URI must be the one the credentials sign in to (its id or one of its
+   * verified domains): otherwise `onedrive://fabrikam.com` with Contoso's app would scan Contoso
+   * and file its findings under the wrong source.
+   */
+  private async checkTenant(tenant: string): Promise<void> {
+    const tenantId = this.creds!.tenantId.toLowerCase();
+    if (tenant === tenantId) return;
+    let names: string[];
+    try {
+      const org = await this.getJson<{ value?: { id?: string; verifiedDomains?: { name?: string }[] }[] }>(undefined, '/organization?$select=id,verifiedDomains');
+      names = (org.value ?? []).flatMap((o) => [o.id, ...(o.verifiedDomains ?? []).map((d) => d.name)]).filter((d): d is string => !!d).map((d) => d.toLowerCase());
+    } catch (err) {
+      throw new UserError(
+        `Cannot confirm that ${tenant} is the tenant of these credentials (tenantId ${this.creds!.tenantId}; ${graphErrorReason(err)} reading /organization): write onedrive://${this.creds!.tenantId}, or grant the app Organization.Read.All.`,
+        2,
+        { cause: err },
+      );
+    }
+    if (!names.includes(tenant)) {
+      const shown = names.filter((n) => n.includes('.')).slice(0, 5).join(', ');
+      throw new UserError(`${this.uri} names tenant ${tenant}, but the credentials sign in to ${this.creds!.tenantId}${shown ? ` (verified domains: ${shown})` : ''}: scan onedrive://${this.creds!.tenantId} or one of its domains, or use credentials of ${tenant}.`);
     }
   }
 

@@ -127,13 +127,28 @@ export function registerScan(program: Command): void {
 
 const MAX_FAILED_SHOWN = 20;
 
+/** What to do about access denied, in the terms of the source it happened on. */
+function accessHint(source: string): string {
+  const scheme = /^([a-z0-9]+):\/\//i.exec(source)?.[1]?.toLowerCase() ?? 'file';
+  switch (scheme) {
+    case 's3':
+      return 'grant the scanner read access to it (s3:GetObject)';
+    case 'gdrive':
+      return 'the impersonated user cannot read it: check its sharing, and the drive.readonly scope of the domain-wide delegation';
+    case 'onedrive':
+      return "check the app's Files.Read.All application permission and its admin consent";
+    default:
+      return 'make it readable by the user running casb';
+  }
+}
+
 /** One line per failed item: what failed, which item, what to do. */
 function failedText(items: Array<{ path: string; outcome: string; detail: string | null }>, s: ScanSummary): string {
   if (!items.length) return '';
   const total = Object.values(s.failed).reduce((a, b) => a + b, 0);
   const hint: Record<string, string> = {
     corrupt: 'the file is damaged; re-upload it or ignore it',
-    access_denied: 'grant the scanner read access to it (s3:GetObject)',
+    access_denied: accessHint(s.source),
     throttled: 'the source throttled us; the next scan retries it',
     network: 'the next scan retries it',
     changed: 'it changed while being scanned; the next scan picks up the new version',
@@ -167,6 +182,12 @@ function summaryText(s: ScanSummary): string {
     `  entities ${total(s.findingsByEntity)}${total(s.findingsByEntity) ? `  (${fmt(s.findingsByEntity)})` : ''}  validated by OCR`,
     `  ocr      ${s.ocr.images} images${s.ocr.failed ? `, ${s.ocr.failed} could not be read` : ''}${s.timings.ocr ? ` (${(s.timings.ocr / 1000).toFixed(1)} s)` : ''}`,
   ];
+  if (s.incomplete?.length) {
+    const shown = s.incomplete.slice(0, 10).map((g) => `           ${g}`);
+    lines.push(`  gaps     ${s.incomplete.length} part(s) of the source could not be listed, so nothing was marked gone for not being listed:`, ...shown);
+    if (s.incomplete.length > shown.length) lines.push(`           ... and ${s.incomplete.length - shown.length} more (--verbose logs each)`);
+    lines.push('           Fix the access and scan again to cover them.');
+  }
   if (s.requests?.throttled || s.requests?.retries) lines.push(`  requests ${s.requests.requests}, ${s.requests.retries} retried (${s.requests.throttled} throttled by the source)`);
   if (s.status !== 'completed') lines.push('  Run the same command again to finish the source.');
   return `${lines.join('\n')}\n`;

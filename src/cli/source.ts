@@ -37,15 +37,17 @@ export function registerSource(program: Command): void {
       if (f.admin) cfg.admin = f.admin;
       if (list(f.domains)?.length) cfg.domains = list(f.domains);
       const file = sourcesFile(dataDirOf(f));
-      await addSource(file, name, cfg);
-      process.stdout.write(`source ${name} → ${uri} saved in ${file}\n`);
+      const { replaced, config } = await addSource(file, name, cfg);
+      process.stdout.write(`source ${name} → ${config.uri} ${replaced ? 'replaced' : 'saved'} in ${file}\n`);
     });
   cmd
     .command('list')
     .description('list the named sources')
     .option('--data-dir <dir>', 'data dir (default: $CASB_DATA_DIR or ./.casb)')
     .action(async (f: { dataDir?: string }) => {
-      const all = await loadSources(sourcesFile(dataDirOf(f)));
+      const file = sourcesFile(dataDirOf(f));
+      const all = await loadSources(file);
+      if (Object.keys(all).length === 0) process.stderr.write(`no named sources in ${file} (casb source add <name> <uri> creates one)\n`);
       for (const [name, s] of Object.entries(all)) {
         const extras = [s.credentials && `credentials ${s.credentials}`, s.endpoint && `endpoint ${s.endpoint}`, s.users && `${s.users.length} users`, s.admin && `admin ${s.admin}`, s.domains && `domains ${s.domains.join(',')}`].filter(Boolean);
         process.stdout.write(`${name.padEnd(16)} ${s.uri}${extras.length ? `  (${extras.join('; ')})` : ''}\n`);

@@ -90,6 +90,8 @@ export interface ScanSummary {
   fullBecause?: string;
   /** Items marked gone: deleted per the change feed, or missing from a complete full listing. */
   deleted: number;
+  /** Parts of the source the listing could not read (see Page.incomplete); nothing was marked gone for not being listed. */
+  incomplete?: string[];
   /** The connector's request counters (throttle events, retries), where it keeps them. */
   requests?: { requests: number; retries: number; throttled: number };
   listed: number;
@@ -159,7 +161,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
   if (!resumeCursor && opts.changes) {
     feedCursor = hasCapability(connector, 'changes') ? await store.getCursor(sourceId, 'changes') : undefined;
     if (feedCursor) mode = 'changes';
-    else fullBecause = hasCapability(connector, 'changes') ? 'no change cursor stored yet (this full scan stores one)' : `${connector.kind} sources have no change feed`;
+    else fullBecause = hasCapability(connector, 'changes') ? 'no change cursor stored yet; this full scan stores one' : `${connector.kind} sources have no change feed`;
   }
   const runId = await store.startRun(sourceId, opts.trigger ?? 'cli', classifier.modelVersion, resumedFrom, policyVersion, mode);
   /**
@@ -359,10 +361,13 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
   let interrupted = false;
   let deleted = 0;
   let changesCursor: string | undefined; // from the last page of a feed (or of a delta-style listing)
+  const incomplete: string[] = [];
   try {
     let listMs = 0;
     const feed = (): AsyncIterator<ChangePage> =>
-      mode === 'changes' ? connector.changes!(resumeCursor ?? feedCursor!)[Symbol.asyncIterator]() : connector.list(resumeCursor)[Symbol.asyncIterator]();
+      mode === 'changes'
+        ? connector.changes!(resumeCursor ?? feedCursor!, { signal: abort.signal })[Symbol.asyncIterator]()
+        : connector.list(resumeCursor, { signal: abort.signal })[Symbol.asyncIterator]();
     let pages = feed();
     for (;;) {
       if (abort.signal.aborted) break;
@@ -385,12 +390,16 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
           pages = feed();
           continue;
         }
-        throw listingError(connector, err);
+        throw listingError(connector, err, counter.listed);
       }
       listMs += performance.now() - t0;
       if (next.done) break;
       const page = next.value;
       if (page.changesCursor) changesCursor = page.changesCursor;
+      if (page.incomplete?.length) {
+        incomplete.push(...page.incomplete);
+        for (const gap of page.incomplete) debug(`listing gap: ${gap}`);
+      }
       if (page.deleted?.length) deleted += await time('store', () => store.markGone(sourceId, runId, page.deleted!));
       const seq = checkpoint.openPage(page.items.length, page.nextCursor);
       const known = await store.knownItems(sourceId, page.items.map((i) => i.externalId));
@@ -449,7 +458,8 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
   } else {
     // A complete listing from the start saw everything the source has: what it did not list is gone.
     // (A resumed listing did not see the part before its cursor in this run, so it cannot tell.)
-    if (mode === 'full' && !resumedFrom) deleted += await store.markGone(sourceId, runId, 'unlisted');
+    // Nor can one with gaps (a drive it could not read).
+    if (mode === 'full' && !resumedFrom && incomplete.length === 0) deleted += await store.markGone(sourceId, runId, 'unlisted');
     const next = changesCursor ?? (mode === 'full' ? await store.getCursor(sourceId, 'changes_pending') : undefined);
     if (next) await store.saveCursor(sourceId, 'changes', next, runId);
     await store.clearCursor(sourceId, 'changes_pending');
@@ -465,6 +475,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     mode,
     ...(fullBecause && mode === 'full' ? { fullBecause } : {}),
     deleted,
+    ...(incomplete.length ? { incomplete } : {}),
     ...(connector.stats ? { requests: { ...connector.stats } } : {}),
     listed: counter.listed,
     scanned: counter.scanned,
@@ -581,9 +592,16 @@ function isAlive(run: RunInfo, heartbeatAgeMs: number, staleAfterMs: number): bo
   return heartbeatAgeMs < staleAfterMs;
 }
 
-function listingError(connector: Connector, err: unknown): Error {
-  if (err instanceof UserError) return err;
-  return new UserError(`listing ${connector.uri} failed: ${oneLine(err)}. Check the source and your credentials, then run the scan again; it resumes where it stopped.`, 1, { cause: err });
+/**
+ * A listing that fails for good. Before anything was listed it is the connector's own error (bad
+ * credentials, unreachable: exit 2). Part-way through, the run failed (exit 1): the line says how
+ * far it got, and that running it again is safe (recorded items are not downloaded again).
+ */
+function listingError(connector: Connector, err: unknown, listed: number): Error {
+  if (listed === 0 && err instanceof UserError) return err;
+  const what = err instanceof UserError ? err.message.replace(/[.\s]+$/, '') : `listing ${connector.uri} failed: ${oneLine(err)}`;
+  if (listed === 0) return new UserError(`${what}. Check the source and your credentials, then run the scan again.`, 1, { cause: err });
+  return new UserError(`${what}. The scan stopped after listing ${listed} items (their outcomes are recorded); run the same command again once that is fixed (items already scanned are not downloaded again).`, 1, { cause: err });
 }
 
 function oneLine(err: unknown): string {

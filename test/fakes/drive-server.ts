@@ -684,6 +684,10 @@ export class FakeDriveServer {
         await this.handleToken(req, res, rec);
         return;
       }
+      // who is asking, so that a fault rule can target one user (auth itself is checked later)
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const asker = bearer ? this.tokens.get(bearer) : undefined;
+      if (asker) rec.user = asker.user;
       for (const rule of this.faults) {
         const matches = rule.match ? rule.match(rec) : url.pathname !== '/token';
         if (!matches) continue;

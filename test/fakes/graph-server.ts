@@ -303,6 +303,11 @@ export class GraphFake {
   }
 
   /** The access tokens issued so far (tests check that none leaks into messages or the database). */
+  /** Every access token issued so far stops working (401 InvalidAuthenticationToken), as after a revocation. */
+  revokeAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
   issuedAccessTokens(): string[] {
     return [...this.accessTokens];
   }
