@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { openConnector } from '../connectors/registry.js';
+import type { ConnectorOptions } from '../connectors/contract.js';
 import { openImageClassifier } from './model/image-classifier.js';
 import { createMrzPool, createOcrPool } from './ocr/pool.js';
 import { createOcrStage } from './ocr/stage.js';
@@ -14,24 +15,16 @@ import { defaultDataDir, openStore, type Store } from './store/index.js';
 import { loadHashKey } from './util/redact.js';
 import { UserError, errorMessage } from './util/errors.js';
 
-export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'> {
+/** The connector options a scan passes through (see ConnectorOptions for each). */
+const CONNECTOR_KEYS = ['endpoint', 'forcePathStyle', 'region', 'credentialsFile', 'apiUrl', 'tokenUrl', 'users', 'adminUser', 'domains'] as const;
+type PassedConnectorOptions = Pick<ConnectorOptions, (typeof CONNECTOR_KEYS)[number]>;
+
+export interface ScanSourceOptions extends Omit<ScanOptions, 'concurrency'>, PassedConnectorOptions {
   /** PostgreSQL URL; default DATABASE_URL, else embedded PGlite in dataDir. */
   db?: string;
   dataDir?: string;
   /** PostgreSQL only: schema to use (tests). */
   schema?: string;
-  endpoint?: string;
-  forcePathStyle?: boolean;
-  region?: string;
-  /** gdrive/onedrive credentials file (ConnectorOptions.credentialsFile). */
-  credentialsFile?: string;
-  /** Cloud API root and token endpoint overrides (tests). */
-  apiUrl?: string;
-  tokenUrl?: string;
-  /** Cloud tenant scans: these users instead of the whole directory; the organisation's domains. */
-  users?: string[];
-  adminUser?: string;
-  domains?: string[];
   /** Network concurrency (downloads); CPU work is bounded by the core count. */
   concurrency?: number;
   modelDir?: string;
@@ -63,18 +56,9 @@ export async function scanSource(
   opts: ScanSourceOptions = {},
   after?: (store: Store, summary: ScanSummary) => Promise<void>,
 ): Promise<ScanSummary> {
-  const connector = await openConnector(source, {
-    endpoint: opts.endpoint,
-    forcePathStyle: opts.forcePathStyle,
-    region: opts.region,
-    retry: opts.retry,
-    credentialsFile: opts.credentialsFile,
-    apiUrl: opts.apiUrl,
-    tokenUrl: opts.tokenUrl,
-    users: opts.users,
-    adminUser: opts.adminUser,
-    domains: opts.domains,
-  });
+  const connectorOpts: ConnectorOptions = { retry: opts.retry };
+  for (const k of CONNECTOR_KEYS) if (opts[k] !== undefined) (connectorOpts as Record<string, unknown>)[k] = opts[k];
+  const connector = await openConnector(source, connectorOpts);
   try {
     // Fail fast, with one clear line, on a bad path, bucket or credentials — before the model loads.
     await connector.probe?.();

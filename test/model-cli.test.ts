@@ -12,17 +12,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { runCli } from './helpers/cli.js';
+import { mulberry32 } from '../src/util/prng.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A QR-code-like image: random modules, three finder squares, dark on light, random colours and size. */
 async function qrLike(seed: number): Promise<Buffer> {

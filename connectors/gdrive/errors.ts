@@ -13,24 +13,9 @@
 import type { ErrorClass } from '../../src/util/retry.js';
 import { parseRetryAfter } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
+import { NETWORK_CODES, UNREACHABLE_CODES } from '../net-errors.js';
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-export const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTDOWN']);
+export { UNREACHABLE_CODES } from '../net-errors.js';
 
 /** Drive reasons that mean "slow down". */
 export const THROTTLE_REASONS = new Set(['userRateLimitExceeded', 'rateLimitExceeded', 'sharingRateLimitExceeded', 'quotaExceeded']);

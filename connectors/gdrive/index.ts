@@ -469,6 +469,19 @@ export class GdriveConnector implements Connector {
     return out;
   }
 
+  /** One files.list page: the all-drives flags, our page size and the minimal field mask, always. */
+  private filesPage(api: drive_v3.Drive, p: { q: string; corpora: 'user' | 'drive'; driveId?: string; pageToken: string | undefined }) {
+    return this.call(() =>
+      api.files.list({
+        ...p,
+        includeItemsFromAllDrives: true,
+        supportsAllDrives: true,
+        pageSize: this.pageSize,
+        fields: `nextPageToken,files(${FILE_FIELDS})`,
+      }),
+    );
+  }
+
   async *list(cursor?: string, opts: ListOptions = {}): AsyncIterable<Page> {
     this.listSignal = opts.signal;
     const start = cursor ? this.parseListCursor(cursor) : ({ v: 1, p: 'u' } as ListCursor);
@@ -488,17 +501,7 @@ export class GdriveConnector implements Connector {
           const q = this.tenantWide ? `${LIST_QUERY} and 'me' in owners` : LIST_QUERY;
           let res;
           try {
-            res = await this.call(() =>
-              api.files.list({
-                q,
-                corpora: 'user',
-                includeItemsFromAllDrives: true,
-                supportsAllDrives: true,
-                pageSize: this.pageSize,
-                pageToken,
-                fields: `nextPageToken,files(${FILE_FIELDS})`,
-              }),
-            );
+            res = await this.filesPage(api, { q, corpora: 'user', pageToken });
           } catch (err) {
             if (!this.isGap(err)) throw this.userError(err, pageToken ? 'listing (resuming from a saved cursor)' : 'listing', user);
             // One user we may not read does not stop a tenant scan; the listing reports the gap.
@@ -549,18 +552,7 @@ export class GdriveConnector implements Connector {
       for (;;) {
         let res;
         try {
-          res = await this.call(() =>
-            api.files.list({
-              q: LIST_QUERY,
-              corpora: 'drive',
-              driveId: d.id,
-              includeItemsFromAllDrives: true,
-              supportsAllDrives: true,
-              pageSize: this.pageSize,
-              pageToken,
-              fields: `nextPageToken,files(${FILE_FIELDS})`,
-            }),
-          );
+          res = await this.filesPage(api, { q: LIST_QUERY, corpora: 'drive', driveId: d.id, pageToken });
         } catch (err) {
           if (!this.isGap(err)) throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
           const nextCursor = drives[j + 1] ? mkCursor({ v: 1, p: 'd', k: drives[j + 1]!.id }) : undefined;

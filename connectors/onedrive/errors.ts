@@ -11,8 +11,8 @@ import { parseRetryAfter } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
 import { CursorExpiredError } from '../contract.js';
 import { TokenError } from './auth.js';
+import { NETWORK_CODES } from '../net-errors.js';
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const THROTTLE_CODES = new Set(['TooManyRequests', 'activityLimitReached', 'serviceNotAvailable', 'ServiceUnavailable']);
 const ACCESS_CODES = new Set(['accessDenied', 'AccessDenied', 'Authorization_RequestDenied', 'InvalidAuthenticationToken', 'unauthenticated', 'Unauthorized', 'ErrorAccessDenied']);
 const NOT_FOUND_CODES = new Set(['itemNotFound', 'ResourceNotFound', 'Request_ResourceNotFound', 'ErrorItemNotFound', 'MailboxNotEnabledForRESTAPI']);

@@ -122,6 +122,13 @@ interface DeltaPage {
   '@odata.deltaLink'?: string;
 }
 
+function setBearer(context: Context, token: string): void {
+  const options = (context.options ??= {});
+  const headers = options.headers;
+  if (headers && typeof (headers as Headers).set === 'function') (headers as Headers).set('Authorization', `Bearer ${token}`);
+  else options.headers = { ...((headers as Record<string, string>) ?? {}), Authorization: `Bearer ${token}` };
+}
+
 /** Adds the bearer token to requests for the API origin only; drops a cached token after a 401. */
 class AuthMiddleware implements Middleware {
   private next: Middleware | undefined;
@@ -134,23 +141,14 @@ class AuthMiddleware implements Middleware {
   }
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === 'string' ? context.request : (context.request as Request).url;
-    if (new URL(url).origin === this.origin) {
-      const token = await this.tokens.getToken();
-      const options = (context.options ??= {});
-      const headers = options.headers;
-      if (headers && typeof (headers as Headers).set === 'function') (headers as Headers).set('Authorization', `Bearer ${token}`);
-      else options.headers = { ...((headers as Record<string, string>) ?? {}), Authorization: `Bearer ${token}` };
-    }
+    const ours = new URL(url).origin === this.origin;
+    if (ours) setBearer(context, await this.tokens.getToken());
     await this.next!.execute(context);
-    if (context.response?.status === 401 && new URL(url).origin === this.origin) {
+    if (context.response?.status === 401 && ours) {
       // A token revoked or expired before its time: one more try with a fresh one. Credentials
       // that are really wrong fail at the token endpoint instead, with their own message.
       this.tokens.invalidate();
-      const token = await this.tokens.getToken();
-      const options = (context.options ??= {});
-      const headers = options.headers;
-      if (headers && typeof (headers as Headers).set === 'function') (headers as Headers).set('Authorization', `Bearer ${token}`);
-      else options.headers = { ...((headers as Record<string, string>) ?? {}), Authorization: `Bearer ${token}` };
+      setBearer(context, await this.tokens.getToken());
       await this.next!.execute(context);
       if (context.response?.status === 401) this.tokens.invalidate();
     }

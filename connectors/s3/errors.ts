@@ -10,28 +10,10 @@
 import type { ErrorClass } from '../../src/util/retry.js';
 import { parseRetryAfter } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
+import { NETWORK_CODES, UNREACHABLE_CODES } from '../net-errors.js';
 
-/** Error codes (Node `code`) that mean the connection failed or broke. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ESOCKETTIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
 
-/** Codes that say the host could not be reached at all (endpoint wrong or down). */
-export const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTDOWN']);
+export { UNREACHABLE_CODES } from '../net-errors.js';
 
 const THROTTLE_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable']);
 const TRANSIENT_CODES = new Set(['InternalError', 'RequestTimeout', 'RequestTimeoutException', 'OperationAborted', 'BadGateway', 'GatewayTimeout', 'TimeoutError']);

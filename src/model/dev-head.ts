@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BACKBONE_DIM, BACKBONE_LAYER, BACKBONE_SIZE, ensureBackbone } from './backbone.js';
 import { type Head, LABELS, type Manifest, parseManifest } from './manifest.js';
+import { mulberry32 } from '../util/prng.js';
 
 export interface DevHeadOptions {
   seed?: number;
@@ -21,16 +22,6 @@ export interface DevHeadOptions {
   uncertainBand?: [number, number];
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Write `<dir>/manifest.json` and `<dir>/head.json`; returns the manifest. */
 export async function writeDevModel(dir: string, opts: DevHeadOptions = {}): Promise<Manifest> {

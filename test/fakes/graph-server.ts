@@ -24,6 +24,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mulberry32 } from '../../src/util/prng.js';
 
 export interface FakeUser {
   id: string;
@@ -107,17 +108,6 @@ const STATUS_CODES: Record<number, string> = {
   503: 'serviceNotAvailable',
 };
 
-/** Small seeded PRNG, so a probabilistic fault hits the same requests every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class GraphFake {
   readonly tenantId: string;
