@@ -41,7 +41,7 @@ import type { admin_directory_v1 } from '@googleapis/admin';
 import type { ChangePage, Connector, ConnectorOptions, ListOptions, ConnectorStats, ObjectRef, OpenOptions, Page } from '../contract.js';
 import { CursorExpiredError } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
-import { DEFAULT_RETRY, withRetry } from '../../src/util/retry.js';
+import { DEFAULT_RETRY, countingRetry, withRetry } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
 import { limitStream } from '../stream-limit.js';
 import { AuthFactory, loadCredentials, parseCredentials, SCOPE_DIRECTORY_USERS_READONLY, SCOPE_DRIVE_READONLY } from './auth.js';
@@ -217,18 +217,9 @@ export class GdriveConnector implements Connector {
   }
 
   private retryOptions(signal?: AbortSignal): RetryOptions {
-    const opts: RetryOptions = {
-      classify: classifyDriveError,
-      maxAttempts: this.retry.maxAttempts,
-      baseDelayMs: this.retry.baseDelayMs,
-      maxDelayMs: this.retry.maxDelayMs,
-      onRetry: ({ cls }) => {
-        this.stats.retries++;
-        if (cls.kind === 'throttled') this.stats.throttled++;
-      },
-    };
+    const opts: RetryOptions = { classify: classifyDriveError, maxAttempts: this.retry.maxAttempts, baseDelayMs: this.retry.baseDelayMs, maxDelayMs: this.retry.maxDelayMs };
     if (signal) opts.signal = signal;
-    return opts;
+    return countingRetry(this.stats, opts);
   }
 
   /** One API call, counted and retried; a 401 (token revoked early) gets one try with new tokens. */

@@ -42,7 +42,7 @@ import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { CursorExpiredError } from '../contract.js';
 import type { ChangePage, Connector, ConnectorOptions, ConnectorStats, Exposure, ListOptions, ObjectRef, OpenOptions, Page } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
-import { DEFAULT_RETRY, sleep, withRetry } from '../../src/util/retry.js';
+import { DEFAULT_RETRY, countingRetry, sleep, withRetry } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
 import { debugHook } from '../../src/util/log.js';
 import { limitStream } from '../stream-limit.js';
@@ -288,9 +288,7 @@ export class OnedriveConnector implements Connector {
       baseDelayMs: this.retry.baseDelayMs,
       maxDelayMs: this.retry.maxDelayMs,
       onRetry: ({ cls, delayMs }) => {
-        this.stats.retries++;
         if (cls.kind === 'throttled') {
-          this.stats.throttled++;
           // The whole drive waits, not only this request.
           const key = drive ?? '*';
           const until = Date.now() + delayMs;
@@ -299,7 +297,7 @@ export class OnedriveConnector implements Connector {
       },
     };
     if (signal) o.signal = signal;
-    return o;
+    return countingRetry(this.stats, o);
   }
 
   /** One Graph call for `drive` (or tenant-level with undefined) through the gate and withRetry. */

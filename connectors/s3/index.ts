@@ -18,7 +18,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import type { S3ClientConfig, _Object as S3Object, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import type { Connector, ConnectorOptions, ObjectRef, OpenOptions, Page } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
-import { DEFAULT_RETRY, withRetry } from '../../src/util/retry.js';
+import { DEFAULT_RETRY, countingRetry, withRetry } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
 import { objectPath, parseS3Uri } from './uri.js';
 import type { S3Location } from './uri.js';
@@ -249,18 +249,9 @@ export class S3Connector implements Connector {
   }
 
   private retryOptions(signal?: AbortSignal, classify: (err: unknown) => ErrorClass = classifyS3Error, maxAttempts = this.retry.maxAttempts): RetryOptions {
-    const opts: RetryOptions = {
-      classify,
-      maxAttempts,
-      baseDelayMs: this.retry.baseDelayMs,
-      maxDelayMs: this.retry.maxDelayMs,
-      onRetry: ({ cls }) => {
-        this.stats.retries++;
-        if (cls.kind === 'throttled') this.stats.throttled++;
-      },
-    };
+    const opts: RetryOptions = { classify, maxAttempts, baseDelayMs: this.retry.baseDelayMs, maxDelayMs: this.retry.maxDelayMs };
     if (signal) opts.signal = signal;
-    return opts;
+    return countingRetry(this.stats, opts);
   }
 
   private async listPage(token: string | undefined, maxKeys: number, retry: RetryOptions): Promise<ListObjectsV2CommandOutput> {

@@ -63,6 +63,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** `o` plus counting: every retry, and every throttle answer, goes into a connector's stats (the scan summary shows them). */
+export function countingRetry(stats: { retries: number; throttled: number }, o: RetryOptions): RetryOptions {
+  const inner = o.onRetry;
+  return {
+    ...o,
+    onRetry: (info) => {
+      stats.retries++;
+      if (info.cls.kind === 'throttled') stats.throttled++;
+      inner?.(info);
+    },
+  };
+}
+
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   const base = opts.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
