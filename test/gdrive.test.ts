@@ -173,6 +173,20 @@ describe('gdrive listing', () => {
   });
 });
 
+describe('gdrive credentials files', () => {
+  test('a directory, a huge file, bad JSON or a missing file: one line naming the file, never its content', async (t) => {
+    const { loadCredentials } = await import('../connectors/gdrive/auth.js');
+    const dir = await tempDir(t, 'casb-gdrive-credfiles-');
+    const big = path.join(dir, 'big.json');
+    await writeFile(big, Buffer.alloc(2 * 1024 * 1024, 0x20));
+    const bad = path.join(dir, 'bad.json');
+    await writeFile(bad, '{"private_key": "-----BEGIN PRIVATE KEY----- SECRET');
+    for (const [file, re] of [[dir, /is a directory/], [big, /too big/], [bad, /is not valid JSON/], [path.join(dir, 'none.json'), /no such file/]] as const) {
+      await assert.rejects(loadCredentials(file), (e: unknown) => e instanceof UserError && re.test(e.message) && !/SECRET|\n/.test(e.message), file);
+    }
+  });
+});
+
 describe('gdrive exposure', () => {
   test('permissions reduce to public, anyone-with-link, domain, external or internal (shared drives via permissions.list)', async () => {
     const { server, sharedDriveId } = await tenant();

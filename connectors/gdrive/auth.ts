@@ -14,7 +14,7 @@
  * gaxios' own retries on every request (token and API): the shared withRetry is the only
  * one retrying.
  */
-import { readFile } from 'node:fs/promises';
+import { readCredentialsJson } from '../credentials-file.js';
 import { JWT, UserRefreshClient } from 'google-auth-library';
 import type { AuthClient, OAuth2Client } from 'google-auth-library';
 import { UserError } from '../../src/util/errors.js';
@@ -68,20 +68,7 @@ export async function loadCredentials(file: string | undefined): Promise<GdriveC
   if (!path) {
     throw new UserError('No Google credentials: pass --credentials <key.json> or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key (with domain-wide delegation) or an authorized-user JSON.');
   }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`Cannot read Google credentials file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'read error')}.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Do not echo the parser message: it can quote the file's content.
-    throw new UserError(`Google credentials file ${path} is not valid JSON.`);
-  }
+  const json = await readCredentialsJson(path, 'Google');
   return parseCredentials(json, `file ${path}`);
 }
 

@@ -16,7 +16,7 @@
  * the code path the tests exercise is the one production uses. Secrets never reach a log line
  * or an error message.
  */
-import { readFile } from 'node:fs/promises';
+import { readCredentialsJson } from '../credentials-file.js';
 import { UserError } from '../../src/util/errors.js';
 
 export const CREDENTIALS_ENV = 'CASB_ONEDRIVE_CREDENTIALS';
@@ -63,18 +63,7 @@ export async function loadCredentials(file: string | undefined, env: NodeJS.Proc
   if (!path) {
     throw new UserError(`No OneDrive credentials: pass --credentials <file.json> or set ${CREDENTIALS_ENV} to the path of a JSON file with tenantId, clientId and clientSecret (or refreshToken).`);
   }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`Cannot read the OneDrive credentials file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}): check the path.`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new UserError(`The OneDrive credentials file ${path} is not valid JSON.`);
-  }
+  const raw = await readCredentialsJson(path, 'OneDrive');
   return parseCredentials(raw, path);
 }
 
