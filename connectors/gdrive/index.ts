@@ -44,7 +44,7 @@ import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
 import { DEFAULT_RETRY, countingRetry, withRetry } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
 import { limitStream } from '../stream-limit.js';
-import { AuthFactory, loadCredentials, parseCredentials, SCOPE_DIRECTORY_USERS_READONLY, SCOPE_DRIVE_READONLY } from './auth.js';
+import { AuthFactory, GOOGLE_TOKEN_URL, loadCredentials, parseCredentials, SCOPE_DIRECTORY_USERS_READONLY, SCOPE_DRIVE_READONLY } from './auth.js';
 import type { GdriveCredentials } from './auth.js';
 import {
   UNREACHABLE_CODES,
@@ -261,7 +261,12 @@ export class GdriveConnector implements Connector {
     } else if (f.code?.startsWith('ERR_OSSL') || /DECODER routines|PEM/i.test(f.message ?? '')) {
       msg = `The private_key of the Google service-account key cannot be read (${f.code ?? 'bad key'}): download a new JSON key for the service account.`;
     } else if (f.code && UNREACHABLE_CODES.has(f.code)) {
-      msg = `Cannot reach ${this.target()} while ${doing} ${this.uri} (${f.code}): check the network${this.opts.apiUrl ? ' and --api-url' : ''}.`;
+      // the token endpoint and the API are different hosts: say which one did not answer
+      const url = String((err as { config?: { url?: unknown } } | undefined)?.config?.url ?? '');
+      const token = this.opts.tokenUrl !== undefined && url.startsWith(this.opts.tokenUrl.replace(/\/+$/, '')) ? this.opts.tokenUrl : url.startsWith(GOOGLE_TOKEN_URL) ? GOOGLE_TOKEN_URL : undefined;
+      msg = token
+        ? `Cannot reach the Google token endpoint ${token.replace(/\/\/[^@/]*@/, '//')} while ${doing} ${this.uri} (${f.code}): check the network${this.opts.tokenUrl ? ' and --token-url' : ''}.`
+        : `Cannot reach ${this.target()} while ${doing} ${this.uri} (${f.code}): check the network${this.opts.apiUrl ? ' and --api-url' : ''}.`;
     } else if (f.status === 403) {
       const fix = doing.startsWith('listing the users')
         ? `: ${who ?? 'the admin'} must be a Workspace admin allowed to read users, and the delegation must include ${SCOPE_DIRECTORY_USERS_READONLY}`

@@ -49,6 +49,8 @@ export function parseCredentials(raw: unknown, where: string): OnedriveCredentia
   const clientId = str('clientId') ?? str('client_id');
   const clientSecret = str('clientSecret') ?? str('client_secret');
   const refreshToken = str('refreshToken') ?? str('refresh_token');
+  const notText = ['tenantId', 'clientId', 'clientSecret', 'refreshToken'].filter((k) => o[k] !== undefined && typeof o[k] !== 'string');
+  if (notText.length) throw new UserError(`OneDrive credentials in ${where}: ${notText.join(', ')} must be ${notText.length > 1 ? 'strings' : 'a string'} (in quotes).`);
   const missing = [!tenantId && 'tenantId', !clientId && 'clientId', !clientSecret && !refreshToken && 'clientSecret (or refreshToken)'].filter(Boolean);
   if (missing.length) throw new UserError(`OneDrive credentials in ${where} lack ${missing.join(', ')}.`);
   const creds: OnedriveCredentials = { tenantId: tenantId!, clientId: clientId! };

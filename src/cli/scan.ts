@@ -189,7 +189,11 @@ function summaryText(s: ScanSummary): string {
     lines.push('           Fix the access and scan again to cover them.');
   }
   if (s.requests?.throttled || s.requests?.retries) lines.push(`  requests ${s.requests.requests}, ${s.requests.retries} retried (${s.requests.throttled} throttled by the source)`);
-  if (s.status !== 'completed') lines.push('  Run the same command again to finish the source.');
+  if (s.status !== 'completed') {
+    const open = s.listed - s.scanned - total(s.skipped) - total(s.failed);
+    if (open > 0) lines.push(`  stopped  ${open} listed items were not finished (no outcome yet); the next run picks them up`);
+    lines.push('  Run the same command again to finish the source.');
+  }
   return `${lines.join('\n')}\n`;
 }
 
