@@ -81,9 +81,11 @@ const OPTIONS_FOR: Record<string, Array<keyof SourceConfig>> = {
 async function checkUri(kind: string, uri: string): Promise<string> {
   if (kind === 'gdrive') return (await import('../connectors/gdrive/uri.js')).parseGdriveUri(uri).uri;
   if (kind === 'onedrive') return (await import('../connectors/onedrive/uri.js')).parseOnedriveUri(uri).uri;
+  if (kind === 's3') return (await import('../connectors/s3/uri.js')).parseS3Uri(uri) && uri;
   if (kind === 'local') {
     // a folder path is kept absolute, so the source means the same from any working directory
-    const p = path.resolve(uri.startsWith('file://') ? new URL(uri).pathname : uri);
+    const { localPathOf } = await import('../connectors/local/index.js');
+    const p = path.resolve(uri.startsWith('file://') ? localPathOf(uri) : uri);
     if (!existsSync(p) || !statSync(p).isDirectory()) throw new UserError(`folder not found: ${p}. Check the path.`);
     return p;
   }
@@ -104,6 +106,13 @@ export async function addSource(file: string, name: string, cfg: SourceConfig): 
   const allowed = OPTIONS_FOR[kind] ?? [];
   const extra = (Object.keys(config) as Array<keyof SourceConfig>).filter((k) => k !== 'uri' && !allowed.includes(k));
   if (extra.length) throw new UserError(`source '${name}': ${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${extra.length > 1 ? 'do' : 'does'} not apply to ${kind} sources`);
+  if (kind === 'gdrive' && (config.users || config.admin)) {
+    const loc = (await import('../connectors/gdrive/uri.js')).parseGdriveUri(config.uri);
+    if (loc.user) throw new UserError(`source '${name}': --users and --admin are for a whole domain (gdrive://${loc.domain}), not for one user's ${config.uri}`);
+    if (loc.users && config.users) throw new UserError(`source '${name}': the users are given twice (in the URI and with --users); give them once`);
+  }
+  const badDomain = config.domains?.find((d) => !/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i.test(d));
+  if (badDomain) throw new UserError(`source '${name}': "${badDomain.slice(0, 100)}" is not a domain (write e.g. example.com)`);
   if (config.credentials) {
     // stored absolute (a scan may run from another folder), and it must be there now
     config.credentials = path.resolve(config.credentials);

@@ -158,6 +158,12 @@ test('named sources: casb source add/list/remove, and casb scan <name> scans wha
     [['source', 'add', 'x', 'gdrive://example.com', '--credentials', path.join(dir, 'missing.json')], /no credentials file .*missing\.json/],
     [['source', 'add', 'x', 'onedrive://contoso.com', '--users', 'a@contoso.com'], /--users does not apply to onedrive sources/],
     [['source', 'add', 'x', path.join(dir, 'nowhere')], /folder not found/],
+    [['source', 'add', 'x', 'file://pics'], /not a local folder URL/],
+    [['source', 'add', 'x', 's3://'], /no bucket name/],
+    [['source', 'add', 'x', 'gdrive://a@example.com', '--users', 'b@example.com'], /for a whole domain/],
+    [['source', 'add', 'x', 'gdrive://example.com?users=a@example.com', '--users', 'b@example.com'], /given twice/],
+    [['source', 'add', 'x', 'gdrive://example.com', '--domains', 'not a domain'], /is not a domain/],
+    [['scan', 'file://pics', ...storeFlags(so)], /not a local folder URL/],
     [['scan', 'nosuchsource', ...storeFlags(so)], /no folder \.\/nosuchsource and no named source 'nosuchsource'/],
   ] as Array<[string[], RegExp]>) {
     const bad = await runCli(args, env);

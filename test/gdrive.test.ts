@@ -315,6 +315,73 @@ describe('gdrive through the pipeline', () => {
     assert.equal(s2.deleted, 0);
   });
 
+  test('a user refused on every Drive call is a gap end to end: feed position, shared drives, files; no cursor from a listing with gaps; a feed gap keeps its position', async (t) => {
+    const { server } = await tenant();
+    server.addFile({ name: 'a.png', content: await pngImage(1), owner: 'alice@example.com' });
+    const b1 = server.addFile({ name: 'b1.png', content: await pngImage(2), owner: 'bob@example.com' });
+    const so = await testStoreOptions(t);
+    const store = await openStore(so);
+    t.after(() => store.close());
+    const base = { ...so, store, modelDir: await devModelDir(), ocr: false, credentialsFile: await credentialsFile(t), adminUser: 'alice@example.com', apiUrl: server.rootUrl, tokenUrl: server.tokenUrl, retry: FAST_RETRY, changes: true };
+    const sourceId = await store.upsertSource('gdrive://example.com', 'gdrive');
+    const refuseBob = () => server.fault({ status: 403, reason: 'insufficientPermissions', message: 'Insufficient Permission', match: (r) => r.user === 'bob@example.com' && r.path.startsWith('/drive/v3/') });
+
+    // 1. first scan with bob refused everywhere: completes, reports gaps, stores no change cursor
+    let off = refuseBob();
+    const s1 = await scanSource('gdrive://example.com', base);
+    off();
+    assert.equal(s1.status, 'completed');
+    assert.ok(s1.incomplete!.some((g) => /change feed of bob/.test(g)) && s1.incomplete!.some((g) => /files of bob/.test(g)), JSON.stringify(s1.incomplete));
+    assert.equal(s1.listed, 1);
+    assert.equal(await store.getCursor(sourceId, 'changes'), undefined, 'a listing with gaps stores no feed position');
+
+    // 2. access back: --changes has no cursor, so a full listing covers bob, and stores the cursor
+    const s2 = await scanSource('gdrive://example.com', base);
+    assert.equal(s2.mode, 'full');
+    assert.equal(s2.listed, 2);
+    assert.equal(s2.incomplete, undefined);
+    assert.ok(await store.getCursor(sourceId, 'changes'));
+
+    // 3. a gap in the change feed keeps bob's position: what changed meanwhile comes with the next run
+    const b2 = server.addFile({ name: 'b2.png', content: await pngImage(3), owner: 'bob@example.com' });
+    server.deleteFile(b1.id);
+    off = refuseBob();
+    const s3 = await scanSource('gdrive://example.com', base);
+    off();
+    assert.equal(s3.mode, 'changes');
+    assert.equal(s3.downloaded, 0);
+    assert.equal(s3.deleted, 0);
+    assert.ok(s3.incomplete!.some((g) => /change feed of bob/.test(g)));
+    const s4 = await scanSource('gdrive://example.com', base);
+    assert.equal(s4.mode, 'changes');
+    assert.equal(s4.downloaded, 1);
+    assert.equal(s4.deleted, 1);
+    const out = new Map((await store.itemOutcomes('gdrive://example.com')).map((o) => [o.externalId, o.outcome]));
+    assert.equal(out.get(b2.id), 'scanned');
+    assert.equal(out.get(b1.id), 'skipped:gone');
+  });
+
+  test('an interrupt during a long Retry-After is not a gap: the resumed scan lists that user', async (t) => {
+    const { server } = await tenant();
+    server.addFile({ name: 'a.png', content: await pngImage(1), owner: 'alice@example.com' });
+    for (let i = 0; i < 3; i++) server.addFile({ name: `b${i}.png`, content: await pngImage(10 + i), owner: 'bob@example.com' });
+    const so = await testStoreOptions(t);
+    const store = await openStore(so);
+    t.after(() => store.close());
+    const base = { ...so, store, modelDir: await devModelDir(), ocr: false, credentialsFile: await credentialsFile(t), adminUser: 'alice@example.com', apiUrl: server.rootUrl, tokenUrl: server.tokenUrl, retry: FAST_RETRY };
+    const off = server.fault({ status: 429, reason: 'rateLimitExceeded', retryAfter: '120', match: (r) => r.path === '/drive/v3/files' && r.user === 'bob@example.com' && Boolean(r.query.q) });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 1500);
+    const s1 = await scanSource('gdrive://example.com', { ...base, signal: ac.signal });
+    off();
+    assert.equal(s1.status, 'interrupted');
+    assert.equal(s1.incomplete, undefined, 'an interrupt is not a gap');
+    const s2 = await scanSource('gdrive://example.com', base);
+    assert.equal(s2.status, 'completed');
+    const out = await store.itemOutcomes('gdrive://example.com');
+    assert.equal(out.filter((o) => o.outcome === 'scanned').length, 4, JSON.stringify(out));
+  });
+
   test('a revoked access token is refreshed once, not taken for bad credentials', async (t) => {
     const { server } = await tenant();
     for (let i = 0; i < 6; i++) server.addFile({ name: `f${i}.png`, content: `n${i}`, owner: 'alice@example.com' });

@@ -378,6 +378,40 @@ test('a tenant drive that refuses its listing is a gap: nothing is marked gone, 
   assert.equal(out.get(ext(b)), 'scanned');
 });
 
+test('a user whose drive cannot be looked up is a gap; in a change run a refused drive keeps its position', async (t) => {
+  const uri = 'onedrive://gap2.contoso.onmicrosoft.com';
+  const fake = await startFake(t, { tenantId: 'gap2.contoso.onmicrosoft.com', deltaPageSize: 5 });
+  const alice = fake.addUser('alice@contoso.com');
+  const bob = fake.addUser('bob@contoso.com');
+  fake.addFile(alice.driveId!, 'a.png', 'image/png', await pngImage(1));
+  const b1 = fake.addFile(bob.driveId!, 'b1.png', 'image/png', await pngImage(2));
+  const { store, base } = await pipeline(t, fake);
+  const sourceId = await store.upsertSource(uri, 'onedrive');
+  // the drive lookup of bob refused: a gap, the scan completes, no change cursor from it
+  let off = fake.fail({ match: new RegExp(`^/v1\\.0/users/${bob.id}/drive`), status: 403, probability: 1 });
+  const s1 = await scanSource(uri, { ...base, changes: true });
+  off();
+  assert.equal(s1.status, 'completed');
+  assert.match((s1.incomplete ?? []).join(' '), /drive of bob@contoso\.com \(access_denied/);
+  assert.equal(await store.getCursor(sourceId, 'changes'), undefined);
+  const s2 = await scanSource(uri, { ...base, changes: true });
+  assert.equal(s2.mode, 'full');
+  assert.equal(s2.listed, 2);
+  assert.ok(await store.getCursor(sourceId, 'changes'));
+  // bob's delta refused during a change run: bob keeps his old position, so the delete shows up next time
+  fake.deleteItem(b1.id);
+  off = fake.fail({ match: new RegExp(`^/v1\\.0/drives/${bob.driveId}/root/delta`), status: 403, probability: 1 });
+  const s3 = await scanSource(uri, { ...base, changes: true });
+  off();
+  assert.equal(s3.mode, 'changes');
+  assert.equal(s3.deleted, 0);
+  assert.equal(s3.incomplete?.length, 1);
+  const s4 = await scanSource(uri, { ...base, changes: true });
+  assert.equal(s4.mode, 'changes');
+  assert.equal(s4.deleted, 1);
+  assert.equal((await outcomesOf(store, uri)).get(ext(b1)), 'skipped:gone');
+});
+
 test('the tenant in the URI must be the tenant of the credentials', async (t) => {
   const fake = await startFake(t);
   fake.addUser('alice@contoso.com');

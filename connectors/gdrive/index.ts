@@ -137,6 +137,8 @@ export class GdriveConnector implements Connector {
   private drivesPromise: Promise<DriveTarget[]> | undefined;
   /** The running listing's abort signal: every call of the listing stops waiting on it. */
   private listSignal: AbortSignal | undefined;
+  /** Gaps found outside a page (a user's feed position, a user's shared drives): reported on the next page. */
+  private readonly pendingGaps: string[] = [];
 
   constructor(given: GdriveLocation, opts: GdriveConnectorOptions = {}) {
     // A configured user list narrows a tenant scan, and so becomes part of the source URI.
@@ -288,11 +290,22 @@ export class GdriveConnector implements Connector {
    * and single-user sources still end the scan.
    */
   private isGap(err: unknown): boolean {
-    if (!this.tenantWide || err instanceof UserError) return false;
+    if (!this.tenantWide || err instanceof UserError || this.listSignal?.aborted) return false;
     const f = driveErrorFacts(err);
+    if (f.aborted) return false;
     if (f.network || (f.code && UNREACHABLE_CODES.has(f.code))) return false;
     const kind = classifyDriveError(err).kind;
     return kind === 'permanent' || kind === 'notFound';
+  }
+
+  private gapLine(what: string, err: unknown): string {
+    return `${what} (${driveErrorReason(err)}: ${describeDriveError(err)})`;
+  }
+
+  /** The page with any pending gaps attached. */
+  private withGaps<P extends Page>(p: P): P {
+    if (!this.pendingGaps.length) return p;
+    return { ...p, incomplete: [...this.pendingGaps.splice(0), ...(p.incomplete ?? [])] };
   }
 
   // --- targets ---------------------------------------------------------------------
@@ -344,7 +357,9 @@ export class GdriveConnector implements Connector {
           try {
             res = await this.call(() => api.drives.list({ pageSize: 100, pageToken, fields: 'nextPageToken,drives(id,name)' }));
           } catch (err) {
-            throw this.userError(err, 'listing the shared drives of', user);
+            if (!this.isGap(err)) throw this.userError(err, 'listing the shared drives of', user);
+            this.pendingGaps.push(this.gapLine(`shared drives of ${user}`, err));
+            break;
           }
           for (const d of res.data.drives ?? []) if (d.id && !seen.has(d.id)) seen.set(d.id, { id: d.id, name: d.name ?? d.id, user });
           pageToken = res.data.nextPageToken ?? undefined;
@@ -504,7 +519,7 @@ export class GdriveConnector implements Connector {
             let nextCursor: string | undefined;
             if (users[i + 1]) nextCursor = mkCursor({ v: 1, p: 'u', k: users[i + 1] });
             else if ((await this.sharedDrives()).length) nextCursor = mkCursor({ v: 1, p: 'd' });
-            yield { items: [], incomplete: [`files of ${user} (${driveErrorReason(err)}: ${describeDriveError(err)})`], ...(nextCursor ? { nextCursor } : {}) };
+            yield this.withGaps({ items: [], incomplete: [this.gapLine(`files of ${user}`, err)], ...(nextCursor ? { nextCursor } : {}) });
             break;
           }
           let items: ObjectRef[];
@@ -521,14 +536,14 @@ export class GdriveConnector implements Connector {
           else if ((await this.sharedDrives()).length) nextCursor = mkCursor({ v: 1, p: 'd' });
           const page: Page = { items };
           if (nextCursor) page.nextCursor = nextCursor;
-          yield page;
+          yield this.withGaps(page);
           if (!next) break;
           pageToken = next;
         }
         pageToken = undefined;
       }
       if (users.length === 0) {
-        yield { items: [] };
+        yield this.withGaps({ items: [] });
         return;
       }
     }
@@ -539,7 +554,7 @@ export class GdriveConnector implements Connector {
     if (j < 0) j = drives.length;
     let pageToken = start.p === 'd' && start.k !== undefined && drives[j]?.id === start.k ? start.t : undefined;
     if (start.p === 'd' && j >= drives.length) {
-      yield { items: [] };
+      yield this.withGaps({ items: [] });
       return;
     }
     for (; j < drives.length; j++) {
@@ -552,7 +567,7 @@ export class GdriveConnector implements Connector {
         } catch (err) {
           if (!this.isGap(err)) throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
           const nextCursor = drives[j + 1] ? mkCursor({ v: 1, p: 'd', k: drives[j + 1]!.id }) : undefined;
-          yield { items: [], incomplete: [`shared drive "${d.name}" (${driveErrorReason(err)}: ${describeDriveError(err)})`], ...(nextCursor ? { nextCursor } : {}) };
+          yield this.withGaps({ items: [], incomplete: [this.gapLine(`shared drive "${d.name}"`, err)], ...(nextCursor ? { nextCursor } : {}) });
           break;
         }
         let items: ObjectRef[];
@@ -568,7 +583,7 @@ export class GdriveConnector implements Connector {
         else if (drives[j + 1]) nextCursor = mkCursor({ v: 1, p: 'd', k: drives[j + 1]!.id });
         const page: Page = { items };
         if (nextCursor) page.nextCursor = nextCursor;
-        yield page;
+        yield this.withGaps(page);
         if (!next) break;
         pageToken = next;
       }
@@ -620,7 +635,9 @@ export class GdriveConnector implements Connector {
         const res = await this.call(() => api.changes.getStartPageToken({ supportsAllDrives: true }));
         feeds.push({ u: user, t: String(res.data.startPageToken) });
       } catch (err) {
-        throw this.userError(err, 'taking the change-feed position of', user);
+        if (!this.isGap(err)) throw this.userError(err, 'taking the change-feed position of', user);
+        // the listing that follows reports it, so this position is never stored
+        this.pendingGaps.push(this.gapLine(`change feed of ${user}`, err));
       }
     }
     for (const d of await this.sharedDrives()) {
@@ -629,7 +646,8 @@ export class GdriveConnector implements Connector {
         const res = await this.call(() => api.changes.getStartPageToken({ supportsAllDrives: true, driveId: d.id }));
         feeds.push({ u: d.user, d: d.id, t: String(res.data.startPageToken) });
       } catch (err) {
-        throw this.userError(err, `taking the change-feed position of shared drive "${d.name}" of`, d.user);
+        if (!this.isGap(err)) throw this.userError(err, `taking the change-feed position of shared drive "${d.name}" of`, d.user);
+        this.pendingGaps.push(this.gapLine(`change feed of shared drive "${d.name}"`, err));
       }
     }
     const c: ChangesCursor = { v: 1, f: feeds };
@@ -658,12 +676,25 @@ export class GdriveConnector implements Connector {
     // waiting removals; the next complete full listing marks those items gone instead.
     const waiting = new Set<string>();
     const present = new Set<string>();
-    const lateDeleted = () => [...waiting].filter((id) => !present.has(id) && !seen.has(id));
+    // A feed that could not be read may be the owner's: then no waiting removal is trusted.
+    let feedGap = false;
+    const lateDeleted = () => (feedGap ? [] : [...waiting].filter((id) => !present.has(id) && !seen.has(id)));
     const names = new Map((await this.sharedDrives().catch(() => [] as DriveTarget[])).map((d) => [d.id, d.name]));
     for (let i = c.i ?? 0; i < feeds.length; i++) {
       const feed = feeds[i]!;
       const api = await this.driveFor(feed.u);
       const label = feed.d ? (names.get(feed.d) ?? feed.d) : feed.u;
+      /** The last page of this feed: where the next feed starts, or (last feed) the next run's cursor. */
+      const endOfFeed = (page: ChangePage): ChangePage => {
+        if (i + 1 < feeds.length) page.nextCursor = JSON.stringify({ v: 1, f: feeds, i: i + 1 } satisfies ChangesCursor);
+        else {
+          page.changesCursor = JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor);
+          const now = page.deleted ?? [];
+          const late = lateDeleted().filter((id) => !now.includes(id));
+          if (late.length) page.deleted = [...now, ...late];
+        }
+        return page;
+      };
       for (;;) {
         let res;
         try {
@@ -682,7 +713,11 @@ export class GdriveConnector implements Connector {
           if (isExpiredTokenError(err)) {
             throw new CursorExpiredError(`Drive no longer accepts the change token of ${feed.d ? `shared drive ${label}` : feed.u} (${describeDriveError(err)})`, { cause: err });
           }
-          throw this.userError(err, 'reading the change feed of', feed.u);
+          if (!this.isGap(err)) throw this.userError(err, 'reading the change feed of', feed.u);
+          // This feed keeps its position (feed.t), so the next run reads what this one could not.
+          feedGap = true;
+          yield this.withGaps(endOfFeed({ items: [], incomplete: [this.gapLine(`change feed of ${feed.d ? `shared drive "${label}"` : feed.u}`, err)] }));
+          break;
         }
         const items: ObjectRef[] = [];
         const deleted: string[] = [];
@@ -728,21 +763,15 @@ export class GdriveConnector implements Connector {
         if (res.data.nextPageToken) {
           feed.t = res.data.nextPageToken;
           page.nextCursor = JSON.stringify({ v: 1, f: feeds, i } satisfies ChangesCursor);
-          yield page;
+          yield this.withGaps(page);
           continue;
         }
         feed.t = String(res.data.newStartPageToken ?? feed.t);
-        if (i + 1 < feeds.length) page.nextCursor = JSON.stringify({ v: 1, f: feeds, i: i + 1 } satisfies ChangesCursor);
-        else {
-          page.changesCursor = JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor);
-          const late = lateDeleted().filter((id) => !deleted.includes(id));
-          if (late.length) page.deleted = [...deleted, ...late];
-        }
-        yield page;
+        yield this.withGaps(endOfFeed(page));
         break;
       }
     }
-    if (feeds.length === 0 || (c.i ?? 0) >= feeds.length) yield { items: [], changesCursor: JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor) };
+    if (feeds.length === 0 || (c.i ?? 0) >= feeds.length) yield this.withGaps({ items: [], changesCursor: JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor) });
   }
 
   async close(): Promise<void> {

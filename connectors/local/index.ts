@@ -18,8 +18,17 @@ import { limitStream } from '../stream-limit.js';
 // Small pages keep the checkpoint fine-grained; listing a folder is cheap.
 const PAGE_SIZE = 100;
 
+/** The folder of a file:// URL; one that names a host (file://pics) is a usage error, not a crash. */
+export function localPathOf(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    throw new UserError(`"${url.slice(0, 200)}" is not a local folder URL: write file:///absolute/path, or the path itself (./pics).`);
+  }
+}
+
 export function createLocalConnector(input: string, _opts: ConnectorOptions = {}): Connector {
-  const root = path.resolve(input.startsWith('file://') ? fileURLToPath(input) : input);
+  const root = path.resolve(input.startsWith('file://') ? localPathOf(input) : input);
   const uri = pathToFileURL(root).href;
 
   async function* walk(dir: string): AsyncGenerator<string> {

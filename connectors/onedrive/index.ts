@@ -200,6 +200,8 @@ export class OnedriveConnector implements Connector {
   private readonly pausedUntil = new Map<string, number>();
   /** The running listing's abort signal: a pause or backoff of the listing ends with it. */
   private listSignal: AbortSignal | undefined;
+  /** Parts that could not be read (a user's drive, a drive's delta): reported on the next page. */
+  private readonly gaps: string[] = [];
   /** `<driveId>!<folderId>` → folder path below the root ('' for the root). */
   private readonly folders = new Map<string, string>();
 
@@ -354,6 +356,11 @@ export class OnedriveConnector implements Connector {
               this.debug(`onedrive: user ${name} has no OneDrive (mysite not provisioned); skipped`);
               continue;
             }
+            if (graphErrorReason(err) === 'access_denied' && !this.listSignal?.aborted) {
+              // one user's drive we may not see does not stop a tenant scan: a gap
+              this.gaps.push(`drive of ${name} (access_denied: ${describeGraphError(err)})`);
+              continue;
+            }
             throw err;
           }
         }
@@ -503,7 +510,7 @@ export class OnedriveConnector implements Connector {
     let finalYielded = false;
     // Drives skipped for lack of access: reported on the next page, so that the pipeline knows
     // the listing has gaps (and marks nothing gone for not being listed).
-    const gaps: string[] = [];
+    const gaps = this.gaps;
     const withGaps = <P extends Page>(p: P): P => (gaps.length ? { ...p, incomplete: gaps.splice(0) } : p);
     for (let di = 0; di < todo.length; di++) {
       const d = todo[di]!;
@@ -526,8 +533,14 @@ export class OnedriveConnector implements Connector {
           if (this.scope.kind === 'tenant' && (graphErrorReason(err) === 'not_found' || graphErrorReason(err) === 'access_denied')) {
             this.debug(`onedrive: drive of ${d.user} cannot be listed (${graphErrorReason(err)}); skipped`, err);
             // A drive that is gone (404) has nothing left to list; one we may not read is a gap.
-            if (graphErrorReason(err) === 'access_denied') gaps.push(`drive of ${d.user} (access_denied: ${describeGraphError(err)})`);
-            delete state.drives[d.id];
+            if (graphErrorReason(err) === 'access_denied') {
+              gaps.push(`drive of ${d.user} (access_denied: ${describeGraphError(err)})`);
+              // A change run keeps the drive's position (its old deltaLink, or the nextLink it got
+              // to), so the next run reads what this one could not. A listing has none to keep.
+              const kept = state.drives[d.id];
+              if (mode === 'changes' && kept?.link) state.drives[d.id] = { ...kept, done: true };
+              else delete state.drives[d.id];
+            } else delete state.drives[d.id];
             break;
           }
           throw this.userError(err, mode === 'list' ? 'listing' : 'reading the changes of');

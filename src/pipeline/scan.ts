@@ -399,6 +399,10 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       if (page.incomplete?.length) {
         incomplete.push(...page.incomplete);
         for (const gap of page.incomplete) debug(`listing gap: ${gap}`);
+        // A full listing with gaps did not see everything since the feed position it took, so that
+        // position must not become the next run's cursor; dropped now, so a resumed run cannot
+        // promote it either. (A change feed with gaps keeps the old position of the gapped part.)
+        if (mode === 'full') await store.clearCursor(sourceId, 'changes_pending');
       }
       if (page.deleted?.length) deleted += await time('store', () => store.markGone(sourceId, runId, page.deleted!));
       const seq = checkpoint.openPage(page.items.length, page.nextCursor);
@@ -460,7 +464,8 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     // (A resumed listing did not see the part before its cursor in this run, so it cannot tell.)
     // Nor can one with gaps (a drive it could not read).
     if (mode === 'full' && !resumedFrom && incomplete.length === 0) deleted += await store.markGone(sourceId, runId, 'unlisted');
-    const next = changesCursor ?? (mode === 'full' ? await store.getCursor(sourceId, 'changes_pending') : undefined);
+    const gapsInFull = mode === 'full' && incomplete.length > 0;
+    const next = gapsInFull ? undefined : (changesCursor ?? (mode === 'full' ? await store.getCursor(sourceId, 'changes_pending') : undefined));
     if (next) await store.saveCursor(sourceId, 'changes', next, runId);
     await store.clearCursor(sourceId, 'changes_pending');
     await store.clearCursor(sourceId, 'list');
