@@ -94,6 +94,21 @@ interface ListCursor {
   t?: string;
 }
 
+/** One pass of a listing: a user's own files, or a shared drive. */
+interface ListTarget {
+  p: 'u' | 'd';
+  /** user address or drive id: the cursor key */
+  key: string;
+  /** path prefix of its items */
+  label: string;
+  /** who is impersonated */
+  user: string;
+  query: { q: string; corpora: 'user' | 'drive'; driveId?: string };
+  /** for gap lines and messages */
+  what: string;
+  doing: string;
+}
+
 interface Feed {
   u: string;
   d?: string;
@@ -493,97 +508,62 @@ export class GdriveConnector implements Connector {
     );
   }
 
+  /**
+   * What a listing walks, in cursor order: each user's files (sorted by address), then each
+   * shared drive once (sorted by id), with the query, label and impersonated user of each.
+   */
+  private async listTargets(): Promise<ListTarget[]> {
+    const q = this.tenantWide ? `${LIST_QUERY} and 'me' in owners` : LIST_QUERY;
+    const users: ListTarget[] = (await this.users()).map((user) => ({
+      p: 'u', key: user, label: user, user, query: { q, corpora: 'user' }, what: `files of ${user}`, doing: 'listing',
+    }));
+    const drives: ListTarget[] = (await this.sharedDrives()).map((d) => ({
+      p: 'd', key: d.id, label: d.name, user: d.user, query: { q: LIST_QUERY, corpora: 'drive', driveId: d.id }, what: `shared drive "${d.name}"`, doing: `listing shared drive "${d.name}" of`,
+    }));
+    return [...users, ...drives];
+  }
+
   async *list(cursor?: string, opts: ListOptions = {}): AsyncIterable<Page> {
     this.listSignal = opts.signal;
-    const start = cursor ? this.parseListCursor(cursor) : ({ v: 1, p: 'u' } as ListCursor);
+    const start = cursor ? this.parseListCursor(cursor) : undefined;
     const seen = new Set<string>();
-    const users = await this.users();
+    const targets = await this.listTargets();
     const mkCursor = (c: ListCursor) => JSON.stringify(c);
-
-    // Phase 1: each user's own files.
-    if (start.p === 'u') {
-      let i = start.k === undefined ? 0 : users.findIndex((u) => u >= start.k!);
-      if (i < 0) i = users.length;
-      let pageToken = start.k !== undefined && users[i] === start.k ? start.t : undefined;
-      for (; i < users.length; i++) {
-        const user = users[i]!;
-        const api = await this.driveFor(user);
-        for (;;) {
-          const q = this.tenantWide ? `${LIST_QUERY} and 'me' in owners` : LIST_QUERY;
-          let res;
-          try {
-            res = await this.filesPage(api, { q, corpora: 'user', pageToken });
-          } catch (err) {
-            if (!this.isGap(err)) throw this.userError(err, pageToken ? 'listing (resuming from a saved cursor)' : 'listing', user);
-            // One user we may not read does not stop a tenant scan; the listing reports the gap.
-            let nextCursor: string | undefined;
-            if (users[i + 1]) nextCursor = mkCursor({ v: 1, p: 'u', k: users[i + 1] });
-            else if ((await this.sharedDrives()).length) nextCursor = mkCursor({ v: 1, p: 'd' });
-            yield this.withGaps({ items: [], incomplete: [this.gapLine(`files of ${user}`, err)], ...(nextCursor ? { nextCursor } : {}) });
-            break;
-          }
-          let items: ObjectRef[];
-          try {
-            items = await this.pageRefs(api, res.data.files ?? [], user, user, seen, true);
-          } catch (err) {
-            throw this.userError(err, 'listing', user);
-          }
-          const next = res.data.nextPageToken ?? undefined;
-          if (next !== undefined && next === pageToken) throw new UserError(`Drive listing of ${user} returned the same page token twice; stopping instead of looping.`);
-          let nextCursor: string | undefined;
-          if (next) nextCursor = mkCursor({ v: 1, p: 'u', k: user, t: next });
-          else if (users[i + 1]) nextCursor = mkCursor({ v: 1, p: 'u', k: users[i + 1] });
-          else if ((await this.sharedDrives()).length) nextCursor = mkCursor({ v: 1, p: 'd' });
-          const page: Page = { items };
-          if (nextCursor) page.nextCursor = nextCursor;
-          yield this.withGaps(page);
-          if (!next) break;
-          pageToken = next;
-        }
-        pageToken = undefined;
-      }
-      if (users.length === 0) {
-        yield this.withGaps({ items: [] });
-        return;
-      }
-    }
-
-    // Phase 2: shared drives, each once.
-    const drives = await this.sharedDrives();
-    let j = start.p === 'd' && start.k !== undefined ? drives.findIndex((d) => d.id >= start.k!) : 0;
-    if (j < 0) j = drives.length;
-    let pageToken = start.p === 'd' && start.k !== undefined && drives[j]?.id === start.k ? start.t : undefined;
-    if (start.p === 'd' && j >= drives.length) {
+    // Resume at the cursor's target, or the next one when it has gone (targets are sorted).
+    const phase = (p: 'u' | 'd') => (p === 'u' ? 0 : 1);
+    let i = start ? targets.findIndex((t) => phase(t.p) > phase(start.p) || (t.p === start.p && (start.k === undefined || t.key >= start.k))) : 0;
+    if (i < 0) i = targets.length;
+    let pageToken = start?.k !== undefined && targets[i]?.p === start.p && targets[i]?.key === start.k ? start.t : undefined;
+    if (i >= targets.length) {
       yield this.withGaps({ items: [] });
       return;
     }
-    for (; j < drives.length; j++) {
-      const d = drives[j]!;
-      const api = await this.driveFor(d.user);
+    for (; i < targets.length; i++) {
+      const tg = targets[i]!;
+      const api = await this.driveFor(tg.user);
+      const following = targets[i + 1];
+      const nextTarget = following ? mkCursor({ v: 1, p: following.p, k: following.key }) : undefined;
       for (;;) {
         let res;
         try {
-          res = await this.filesPage(api, { q: LIST_QUERY, corpora: 'drive', driveId: d.id, pageToken });
+          res = await this.filesPage(api, { ...tg.query, pageToken });
         } catch (err) {
-          if (!this.isGap(err)) throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
-          const nextCursor = drives[j + 1] ? mkCursor({ v: 1, p: 'd', k: drives[j + 1]!.id }) : undefined;
-          yield this.withGaps({ items: [], incomplete: [this.gapLine(`shared drive "${d.name}"`, err)], ...(nextCursor ? { nextCursor } : {}) });
+          if (!this.isGap(err)) throw this.userError(err, pageToken && tg.p === 'u' ? 'listing (resuming from a saved cursor)' : tg.doing, tg.user);
+          // One user or drive we may not read does not stop a tenant scan; the listing reports the gap.
+          yield this.withGaps({ items: [], incomplete: [this.gapLine(tg.what, err)], ...(nextTarget ? { nextCursor: nextTarget } : {}) });
           break;
         }
         let items: ObjectRef[];
         try {
-          items = await this.pageRefs(api, res.data.files ?? [], d.name, d.user, seen, false);
+          // a user's pass leaves shared-drive items to their drive's own pass
+          items = await this.pageRefs(api, res.data.files ?? [], tg.label, tg.user, seen, tg.p === 'u');
         } catch (err) {
-          throw this.userError(err, `listing shared drive "${d.name}" of`, d.user);
+          throw this.userError(err, tg.doing, tg.user);
         }
         const next = res.data.nextPageToken ?? undefined;
-        if (next !== undefined && next === pageToken) throw new UserError(`Drive listing of shared drive "${d.name}" returned the same page token twice; stopping instead of looping.`);
-        let nextCursor: string | undefined;
-        if (next) nextCursor = mkCursor({ v: 1, p: 'd', k: d.id, t: next });
-        else if (drives[j + 1]) nextCursor = mkCursor({ v: 1, p: 'd', k: drives[j + 1]!.id });
-        const page: Page = { items };
-        if (nextCursor) page.nextCursor = nextCursor;
-        yield this.withGaps(page);
+        if (next !== undefined && next === pageToken) throw new UserError(`Drive listing of ${tg.what} returned the same page token twice; stopping instead of looping.`);
+        const nextCursor = next ? mkCursor({ v: 1, p: tg.p, k: tg.key, t: next }) : nextTarget;
+        yield this.withGaps({ items, ...(nextCursor ? { nextCursor } : {}) });
         if (!next) break;
         pageToken = next;
       }
