@@ -134,19 +134,80 @@ export interface Connector {
    * changes.getStartPageToken), so that nothing changed during the listing is missed.
    */
   changesStart?(): Promise<string>;
+  /**
+   * Exposure read live for one item (S3: bucket policy status, Block Public Access, object ACL).
+   * The pipeline calls it only for items that produced findings and whose listing carried no
+   * exposure, so a tenant-wide scan does not pay one extra request per object.
+   */
   describeSharing?(ref: ObjectRef): Promise<Exposure>;
-  quarantine?(ref: ObjectRef, opts: { dryRun: boolean }): Promise<unknown>;
-  revokeSharing?(ref: ObjectRef, opts: { dryRun: boolean; scope: 'public' | 'external' }): Promise<unknown>;
+
+  // Remediation capabilities (src/remediation/). A connector implements those its platform allows;
+  // an action that needs a missing one is recorded `blocked:unsupported`.
+  /** The object's live state: where it is, who can reach it, casb's tags. Never throws for a missing object: `exists: false`. */
+  inspect?(ref: ObjectRef): Promise<LiveState>;
+  /** Removes these grants (ids from inspect). A grant already gone counts as removed. */
+  removeGrants?(ref: ObjectRef, grants: Grant[]): Promise<void>;
+  /** Re-creates grants from a before-snapshot (restore). A grant that exists again counts as restored. */
+  addGrants?(ref: ObjectRef, grants: Grant[]): Promise<void>;
+  /**
+   * Moves the object out of reach (S3: copy to the quarantine location, verify, delete the original;
+   * Drive/OneDrive: move to a quarantine folder and drop its sharing; local: move). Returns the
+   * object at its new place. Safe to call again after a failure part-way (no second copy).
+   */
+  quarantine?(ref: ObjectRef, target: QuarantineTarget): Promise<ObjectRef>;
+  /** Undoes quarantine: puts the object at `quarantined` back where `before` says it was. Returns it there. */
+  release?(quarantined: ObjectRef, before: LiveState): Promise<ObjectRef>;
+  /** Sets casb's tags (S3 object tags, Drive appProperties, OneDrive description) so owners can see why. */
+  tag?(ref: ObjectRef, tags: Record<string, string>): Promise<void>;
 }
 
-export type Capability = 'changes' | 'changesStart' | 'describeSharing' | 'quarantine' | 'revokeSharing';
+/** One live grant on an object, as inspect() reads it. */
+export interface Grant {
+  /** Platform id: Drive/Graph permission id; S3 `acl:<grantee>:<permission>`; `bucket-policy` for a bucket policy. */
+  id: string;
+  /** What it exposes the object to (public, anyone_with_link, domain, external, internal, private). */
+  level: ExposureLevel;
+  /** For people: `anyone`, `domain:partner.org`, `user:bob@partner.org`, `AllUsers:READ`, `link:view:anonymous`. Never a secret or link token. */
+  who: string;
+  role: string;
+  /** false when the object-level API cannot remove it (the owner, an inherited grant, a bucket policy). */
+  revocable: boolean;
+  /** When not revocable: why, and what to do instead. */
+  note?: string;
+  /** What re-creates it on restore (platform fields). JSON; never a secret. */
+  spec?: Record<string, unknown>;
+}
+
+export interface LiveState {
+  /** false: the object is not there (every other field then empty). */
+  exists: boolean;
+  /** Where it is, for people: `s3://bucket/key`, a Drive path, a local path. */
+  location: string;
+  /** Connector-private: what release() needs to put it back (parent ids, key, version). JSON. */
+  place?: Record<string, unknown>;
+  /** Content fingerprint now (quarantine must not move a file that changed since the scan). */
+  etag?: string;
+  grants: Grant[];
+  /** Tags/properties casb set (`casb-*`). */
+  tags?: Record<string, string>;
+}
+
+export interface QuarantineTarget {
+  /** Where quarantined objects go: `s3://bucket/prefix` or a prefix (S3), a folder (local), a folder name (Drive, OneDrive). Connector default when absent. */
+  to?: string;
+  /** The finding that caused it (S3 tags the copy with it). */
+  findingId: string;
+}
+
+export type Capability = 'changes' | 'changesStart' | 'describeSharing' | 'inspect' | 'removeGrants' | 'addGrants' | 'quarantine' | 'release' | 'tag';
+const CAPABILITIES: readonly Capability[] = ['changes', 'changesStart', 'describeSharing', 'inspect', 'removeGrants', 'addGrants', 'quarantine', 'release', 'tag'];
 
 export function hasCapability<C extends Capability>(c: Connector, cap: C): c is Connector & Required<Pick<Connector, C>> {
   return typeof (c as unknown as Record<string, unknown>)[cap] === 'function';
 }
 
 export function capabilities(c: Connector): Capability[] {
-  return (['changes', 'changesStart', 'describeSharing', 'quarantine', 'revokeSharing'] as const).filter((cap) => hasCapability(c, cap));
+  return CAPABILITIES.filter((cap) => hasCapability(c, cap));
 }
 
 /** Options every connector factory receives from the CLI / config. */

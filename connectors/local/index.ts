@@ -14,6 +14,7 @@ import type { Connector, ConnectorOptions, ObjectRef, OpenOptions, Page } from '
 import type { ErrorClass } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
 import { limitStream } from '../stream-limit.js';
+import { inspectLocal, quarantineLocal, releaseLocal } from './remediate.js';
 
 // Small pages keep the checkpoint fine-grained; listing a folder is cheap.
 const PAGE_SIZE = 100;
@@ -98,6 +99,15 @@ export function createLocalConnector(input: string, _opts: ConnectorOptions = {}
       }
       const s = createReadStream(full, { signal: opts.signal });
       return opts.maxBytes !== undefined ? limitStream(s, opts.maxBytes) : s;
+    },
+
+    inspect: (ref) => inspectLocal(root, ref),
+    quarantine: (ref, target) => quarantineLocal(root, ref, target),
+    release: (ref, before) => releaseLocal(root, ref, before),
+
+    errorReason(err: unknown): string | undefined {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      return code === 'EACCES' || code === 'EPERM' ? 'access_denied' : undefined;
     },
 
     classifyError(err: unknown): ErrorClass {

@@ -74,8 +74,9 @@ export function printFindingsTable(rows: FindingRow[], title: string): void {
     return;
   }
   out.write(`${title} (${rows.length}):\n`);
-  const table = rows.map((f) => [f.severity, f.label, f.score.toFixed(2), f.entity_type ? `${f.entity_type} ${f.redacted_value ?? ''}` : '-', f.exposure ?? '-', f.path]);
-  const head = ['SEVERITY', 'LABEL', 'SCORE', 'ENTITY', 'EXPOSURE', 'PATH'];
+  // the id is what casb remediate takes
+  const table = rows.map((f) => [f.id, f.severity, f.label, f.score.toFixed(2), f.entity_type ? `${f.entity_type} ${f.redacted_value ?? ''}` : '-', f.exposure ?? '-', f.path]);
+  const head = ['ID', 'SEVERITY', 'LABEL', 'SCORE', 'ENTITY', 'EXPOSURE', 'PATH'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
   out.write(line(head));

@@ -11,6 +11,7 @@ import { registerClassify } from './classify.js';
 import { registerFindings } from './findings.js';
 import { registerModel } from './model.js';
 import { registerPolicy } from './policy.js';
+import { registerRemediate } from './remediate.js';
 import { registerScan } from './scan.js';
 import { registerSource } from './source.js';
 
@@ -28,6 +29,7 @@ registerFindings(program);
 registerModel(program);
 registerPolicy(program);
 registerSource(program);
+registerRemediate(program);
 
 // `casb findings | head`: a closed pipe ends the output, it is not an error.
 for (const stream of [process.stdout, process.stderr]) {

@@ -255,6 +255,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     scores: null,
     exposure: ref.exposure?.level ?? null,
     exposureDetails: ref.exposure?.details ?? null,
+    refExtra: ref.extra ?? null,
   });
 
   const recordOutcome = (ref: ObjectRef, seq: number, outcome: Outcome, detail: string | null, extra: Partial<ItemRecord> = {}) =>
@@ -329,6 +330,17 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       const findings = decideFindings(cls, policy, { thresholds: classifier.thresholds, policyVersion, ocr: report, ocrReason: why });
       const score = cls.scores[cls.label] ?? null;
       const outcome = ocrFailure ? failed(ocrFailure.reason) : 'scanned';
+      // Exposure the listing did not carry (S3: ACLs and bucket policy need requests of their own)
+      // is read for flagged items only; a failed read leaves it unknown, never fails the item.
+      let exposure = ref.exposure;
+      if (findings.length && !exposure && hasCapability(connector, 'describeSharing')) {
+        exposure = await network
+          .add(() => withRetry(() => connector.describeSharing(ref), { classify: (e) => connector.classifyError(e), signal: abort.signal, ...opts.retry }), { signal: abort.signal })
+          .catch((err: unknown) => {
+            debug(`exposure of ${ref.path} not read`, err);
+            return { level: 'unknown' as const, details: [`not read: ${oneLine(err)}`] };
+          });
+      }
       await finish(ref, seq, outcome, () =>
         store.recordItem(
           sourceId,
@@ -336,6 +348,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
           {
             ...baseItem(ref), contentType: mime, contentSha256: sha256, label: cls.label, score, scores: cls.scores,
             outcome, outcomeDetail: ocrFailure ? oneLine(ocrFailure) : null,
+            exposure: exposure?.level ?? null, exposureDetails: exposure?.details ?? null,
           },
           findings,
           // OCR that failed, or OCR switched off for this run (--no-ocr), is no evidence that an entity went away
@@ -427,7 +440,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
         } else if (
           prior && prior.etag === ref.etag && prior.model_version === classifier.modelVersion && prior.policy_version === policyVersion && isFinal(prior.outcome)
         ) {
-          void track(finish(ref, seq, skipped('unchanged'), () => store.touchItem(sourceId, ref.externalId, runId, ref.path, ref.exposure?.level ?? null, ref.exposure?.details ?? null)));
+          void track(finish(ref, seq, skipped('unchanged'), () => store.touchItem(sourceId, ref.externalId, runId, ref.path, ref.exposure?.level ?? null, ref.exposure?.details ?? null, ref.extra ?? null)));
         } else if (ref.size > maxBytes) {
           void track(recordOutcome(ref, seq, skipped('too_large'), `${ref.size} bytes, above the ${maxBytes}-byte cap`));
         } else if (ref.size === 0) {

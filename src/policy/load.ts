@@ -41,7 +41,9 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
  * effective policy, so an edited file makes items stale even if nobody bumped `version`.
  */
 export function policyVersion(p: Policy): string {
-  const h = createHash('sha256').update(canonical(p)).digest('hex').slice(0, 8);
+  // remediation settings do not change what a scan finds
+  const { remediation: _remediation, ...scanning } = p;
+  const h = createHash('sha256').update(canonical(scanning)).digest('hex').slice(0, 8);
   return `${p.version}#${h}`;
 }
 

@@ -130,6 +130,20 @@ const policyObject = z
       })
       .strict()
       .default(() => ({ sources: [], paths: [] })),
+    /** casb remediate. Not part of the policy version: changing it does not make items stale. */
+    remediation: z
+      .object({
+        /** The most items one `casb remediate` may touch without --force. */
+        maxItems: z.number().int().min(1).max(1_000_000).default(25),
+        /**
+         * Quarantine location per source: keys are source URIs or globs over them (`s3://photos-*`), or a
+         * connector kind (`s3`, `gdrive`, `onedrive`, `local`); values as QuarantineTarget.to
+         * (`s3://quarantine-bucket/prefix`, a folder name, a local folder outside the scanned tree).
+         */
+        quarantine: z.record(z.string().min(1), z.string().min(1)).default({}),
+      })
+      .strict()
+      .default(() => ({ maxItems: 25, quarantine: {} })),
   })
   .strict();
 

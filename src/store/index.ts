@@ -47,6 +47,8 @@ export interface ItemRecord {
   scores: Record<string, number> | null;
   exposure: string | null;
   exposureDetails: string[] | null;
+  /** The listed ref's connector extras (ObjectRef.extra), so remediation can address the object. */
+  refExtra?: Record<string, unknown> | null;
 }
 
 export interface FindingRecord {
@@ -200,8 +202,8 @@ export class Store {
   }
 
   /** An unchanged item seen again: its path and exposure (level and grants) are refreshed; no exposure given keeps the old. */
-  async touchItem(sourceId: string, externalId: string, runId: string, itemPath: string, exposure: string | null, exposureDetails: string[] | null = null): Promise<void> {
-    await this.db.query(SQL.touchItem, [sourceId, externalId, runId, itemPath, exposure, exposureDetails ? JSON.stringify(exposureDetails) : null]);
+  async touchItem(sourceId: string, externalId: string, runId: string, itemPath: string, exposure: string | null, exposureDetails: string[] | null = null, refExtra: Record<string, unknown> | null = null): Promise<void> {
+    await this.db.query(SQL.touchItem, [sourceId, externalId, runId, itemPath, exposure, exposureDetails ? JSON.stringify(exposureDetails) : null, refExtra ? JSON.stringify(refExtra) : null]);
   }
 
   /**
@@ -216,6 +218,7 @@ export class Store {
         item.modelVersion, item.outcome, item.outcomeDetail, item.label, item.score,
         item.scores ? JSON.stringify(item.scores) : null, item.exposure,
         item.exposureDetails ? JSON.stringify(item.exposureDetails) : null, runId, item.policyVersion,
+        item.refExtra ? JSON.stringify(item.refExtra) : null,
       ]);
       const itemId = r.rows[0]!.id;
       for (const f of findings) {
@@ -247,9 +250,127 @@ export class Store {
     return r.rows.map((x) => ({ path: x.path, outcome: x.outcome, detail: x.outcome_detail }));
   }
 
+  // ---- remediation ------------------------------------------------------------------------
+
+  async remediationTargets(filter: { findingIds?: string[]; label?: string; exposure?: string; source?: string; status?: string }): Promise<TargetRow[]> {
+    const r = await this.db.query<TargetRow>(SQL.remediationTargets, [
+      filter.findingIds ?? null, filter.label ?? null, filter.exposure ?? null, filter.source ?? null, filter.status ?? null,
+    ]);
+    return r.rows.map((x) => ({ ...x, finding_id: String(x.finding_id), item_id: String(x.item_id), size: x.size === null ? null : Number(x.size) }));
+  }
+
+  async activeQuarantine(itemId: string): Promise<{ id: string; after: Record<string, unknown> | null } | undefined> {
+    const r = await this.db.query<{ id: string; after: Record<string, unknown> | null }>(SQL.activeQuarantine, [itemId]);
+    const row = r.rows[0];
+    return row ? { id: String(row.id), after: row.after } : undefined;
+  }
+
+  async insertAction(a: NewAction): Promise<string> {
+    const r = await this.db.query<{ id: string }>(SQL.insertAction, [
+      a.findingId, a.itemId, a.action, JSON.stringify(a.params), a.actor, a.requestId, a.status, a.detail ?? null,
+      JSON.stringify(a.steps), a.before ? JSON.stringify(a.before) : null, a.restores ?? null,
+    ]);
+    return String(r.rows[0]!.id);
+  }
+
+  async finishAction(id: string, status: string, detail: string | null, after: unknown): Promise<void> {
+    await this.db.query(SQL.finishAction, [id, status, detail, after === undefined ? null : JSON.stringify(after)]);
+  }
+
+  async markRestored(id: string, by: string): Promise<void> {
+    await this.db.query(SQL.markRestored, [id, by]);
+  }
+
+  async getAction(id: string): Promise<ActionRow | undefined> {
+    const r = await this.db.query<ActionRow>(SQL.getAction, [id]);
+    const row = r.rows[0];
+    return row ? normaliseAction(row) : undefined;
+  }
+
+  async listActions(filter: { findingId?: string; itemId?: string; limit?: number }): Promise<ActionRow[]> {
+    const r = await this.db.query<ActionRow>(SQL.listActions, [filter.findingId ?? null, filter.itemId ?? null, filter.limit ?? 200]);
+    return r.rows.map(normaliseAction);
+  }
+
+  async setFindingStatus(itemId: string, from: string, to: string): Promise<void> {
+    await this.db.query(SQL.setFindingStatus, [itemId, from, to]);
+  }
+
+  async setItemExposure(itemId: string, level: string, details: string[]): Promise<void> {
+    await this.db.query(SQL.setItemExposure, [itemId, level, JSON.stringify(details)]);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
+}
+
+/** A finding an action may be taken for (SQL.remediationTargets). */
+export interface TargetRow {
+  finding_id: string;
+  label: string;
+  status: string;
+  severity: string;
+  score: number;
+  item_id: string;
+  external_id: string;
+  path: string;
+  size: number | null;
+  etag: string | null;
+  ref_extra: Record<string, unknown> | null;
+  exposure: string | null;
+  deleted_at: string | null;
+  source: string;
+}
+
+export interface NewAction {
+  findingId: string | null;
+  itemId: string;
+  action: string;
+  params: Record<string, unknown>;
+  actor: string;
+  requestId: string;
+  status: string;
+  detail?: string | null;
+  steps: unknown[];
+  before?: unknown;
+  restores?: string | null;
+}
+
+/** An audit row (SQL.getAction / SQL.listActions). */
+export interface ActionRow {
+  id: string;
+  finding_id: string | null;
+  item_id: string;
+  action: string;
+  params: Record<string, unknown>;
+  actor: string;
+  request_id: string;
+  status: string;
+  detail: string | null;
+  steps: unknown[];
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  restores: string | null;
+  restored_by: string | null;
+  started_at: string;
+  finished_at: string | null;
+  path: string;
+  source: string;
+  external_id?: string;
+  size?: number | null;
+  etag?: string | null;
+  ref_extra?: Record<string, unknown> | null;
+  label?: string | null;
+}
+
+function normaliseAction(row: ActionRow): ActionRow {
+  const id = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    ...row,
+    id: String(row.id), finding_id: id(row.finding_id), item_id: String(row.item_id), restores: id(row.restores), restored_by: id(row.restored_by),
+    ...(row.size !== undefined ? { size: row.size === null ? null : Number(row.size) } : {}),
+  };
 }
 
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {

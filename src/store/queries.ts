@@ -67,7 +67,7 @@ export const SQL = {
 
   /** Seen again, content unchanged: only the sighting is updated; outcome and findings stay. */
   touchItem: `
-    UPDATE items SET last_seen_at = now(), last_run_id = $3, path = $4, deleted_at = NULL,
+    UPDATE items SET last_seen_at = now(), last_run_id = $3, path = $4, deleted_at = NULL, ref_extra = $7,
            exposure = COALESCE($5, exposure),
            exposure_details = CASE WHEN $5::text IS NULL THEN exposure_details ELSE $6::jsonb END
      WHERE source_id = $1 AND external_id = $2`,
@@ -75,8 +75,8 @@ export const SQL = {
   upsertItem: `
     INSERT INTO items (source_id, external_id, path, size, etag, modified_at, content_type, content_sha256,
                        model_version, outcome, outcome_detail, label, score, scores, exposure, exposure_details,
-                       last_run_id, scanned_run_id, policy_version)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
+                       last_run_id, scanned_run_id, policy_version, ref_extra)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
     ON CONFLICT (source_id, external_id) DO UPDATE SET
       path = EXCLUDED.path, size = EXCLUDED.size, etag = EXCLUDED.etag, modified_at = EXCLUDED.modified_at,
       content_type = EXCLUDED.content_type, content_sha256 = EXCLUDED.content_sha256,
@@ -84,7 +84,7 @@ export const SQL = {
       label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores,
       exposure = EXCLUDED.exposure, exposure_details = EXCLUDED.exposure_details,
       last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, scanned_run_id = EXCLUDED.scanned_run_id,
-      policy_version = EXCLUDED.policy_version, deleted_at = NULL
+      policy_version = EXCLUDED.policy_version, deleted_at = NULL, ref_extra = EXCLUDED.ref_extra
     RETURNING id`,
 
   upsertFinding: `
@@ -123,6 +123,64 @@ export const SQL = {
      WHERE scanned_run_id = $1 AND outcome LIKE 'failed:%'
      ORDER BY path
      LIMIT $2`,
+
+  // ---- remediation (src/remediation/) -------------------------------------------------------
+
+  /** Findings an action may be taken for, with the item and source they belong to. $1: ids, or null for the filter. */
+  remediationTargets: `
+    SELECT f.id AS finding_id, f.label, f.status, f.severity, f.score,
+           i.id AS item_id, i.external_id, i.path, i.size, i.etag, i.ref_extra, i.exposure, i.deleted_at, s.uri AS source
+      FROM findings f
+      JOIN items i ON i.id = f.item_id
+      JOIN sources s ON s.id = i.source_id
+     WHERE ($1::bigint[] IS NULL OR f.id = ANY($1::bigint[]))
+       AND ($2::text IS NULL OR f.label = $2)
+       AND ($3::text IS NULL OR i.exposure = $3)
+       AND ($4::text IS NULL OR s.uri = $4)
+       AND ($5::text IS NULL OR f.status = $5)
+     ORDER BY i.id, f.id`,
+
+  /** The item's quarantine that is in force (applied and not restored), if any. */
+  activeQuarantine: `
+    SELECT id, after FROM remediation_actions
+     WHERE item_id = $1 AND action = 'quarantine' AND status = 'applied' AND restored_by IS NULL
+     ORDER BY id DESC LIMIT 1`,
+
+  /** An action starts as `running` with its before-snapshot, so a crash mid-way leaves a trace. */
+  insertAction: `
+    INSERT INTO remediation_actions (finding_id, item_id, action, params, actor, request_id, status, detail, steps, before, restores)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    RETURNING id`,
+
+  finishAction: `
+    UPDATE remediation_actions SET status = $2, detail = $3, after = $4, finished_at = now() WHERE id = $1`,
+
+  markRestored: `UPDATE remediation_actions SET restored_by = $2 WHERE id = $1`,
+
+  getAction: `
+    SELECT a.*, i.external_id, i.path, i.size, i.etag, i.ref_extra, s.uri AS source, f.label
+      FROM remediation_actions a
+      JOIN items i ON i.id = a.item_id
+      JOIN sources s ON s.id = i.source_id
+      LEFT JOIN findings f ON f.id = a.finding_id
+     WHERE a.id = $1`,
+
+  /** The audit trail, newest first; $1 a finding id or null, $2 an item id or null. */
+  listActions: `
+    SELECT a.id, a.finding_id, a.item_id, a.action, a.params, a.actor, a.request_id, a.status, a.detail, a.steps, a.before, a.after,
+           a.restores, a.restored_by, a.started_at, a.finished_at, i.path, s.uri AS source
+      FROM remediation_actions a
+      JOIN items i ON i.id = a.item_id
+      JOIN sources s ON s.id = i.source_id
+     WHERE ($1::bigint IS NULL OR a.finding_id = $1 OR a.item_id = (SELECT item_id FROM findings WHERE id = $1))
+       AND ($2::bigint IS NULL OR a.item_id = $2)
+     ORDER BY a.id DESC
+     LIMIT $3`,
+
+  /** Moves an item's findings between statuses (open → remediated when an action closes them, back on restore). */
+  setFindingStatus: `UPDATE findings SET status = $3 WHERE item_id = $1 AND status = $2`,
+
+  setItemExposure: `UPDATE items SET exposure = $2, exposure_details = $3 WHERE id = $1`,
 
   itemOutcomes: `
     SELECT i.external_id, i.outcome, i.etag, i.label, i.content_sha256
