@@ -164,3 +164,31 @@ test('scan of a missing bucket or an unreachable endpoint fails fast with one li
     return true;
   });
 });
+
+test('flagged S3 objects get their exposure from ACLs; casb quarantine copies are not scanned again', async (t) => {
+  if (server.kind !== 'rgw') return void t.skip('object ACLs need real S3 (S3_ENDPOINT, e.g. Ceph RGW via .ci/run); s3rver ignores them');
+  const bucket = uniqueBucket('exposure');
+  await createBucket(client, bucket);
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'public.png', Body: await pngImage(11), ContentType: 'image/png', ACL: 'public-read' }));
+  // the same picture twice: both get the same label, so both are flagged or neither
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'private.png', Body: await pngImage(11), ContentType: 'image/png' }));
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'casb-quarantine/private.png', Body: await pngImage(13), ContentType: 'image/png' }));
+  const so = await testStoreOptions(t);
+  const store = await openStore(so);
+  t.after(() => store.close());
+  // the dev model flags every image, so every scanned object has findings
+  const s = await scanSource(`s3://${bucket}`, { ...so, store, modelDir: await devModelDir(), endpoint: server.endpoint, retry: FAST_RETRY });
+  assert.equal(s.scanned, 2);
+  assert.deepEqual(s.skipped, { quarantined: 1 });
+  const flagged = new Set((await store.listFindings({ source: `s3://${bucket}` })).map((f) => f.external_id));
+  assert.deepEqual([...flagged].sort(), ['private.png', 'public.png'], 'the dev model flags the picture');
+  const rows = (await store.db.query<{ external_id: string; exposure: string | null }>(
+    `SELECT i.external_id, i.exposure FROM items i JOIN sources s ON s.id = i.source_id WHERE s.uri = $1 AND i.outcome = 'scanned'`,
+    [`s3://${bucket}`],
+  )).rows;
+  const want: Record<string, string> = { 'public.png': 'public', 'private.png': 'private' };
+  for (const r of rows) {
+    // only flagged items pay for the extra requests; the others keep no exposure
+    assert.equal(r.exposure, flagged.has(r.external_id) ? want[r.external_id] : null, r.external_id);
+  }
+});

@@ -55,7 +55,8 @@ export function permissionLevel(p: DrivePermission, tenantDomains: readonly stri
   }
 }
 
-function grant(p: DrivePermission): string {
+/** `who` of one permission, as exposure details and remediation grants spell it: `anyone:reader`, `domain:example.com:reader`, `user:bob@other.org:writer`. */
+export function whoOf(p: DrivePermission): string {
   const role = p.role ?? '?';
   switch (p.type) {
     case 'anyone':
@@ -75,7 +76,7 @@ export function exposureOf(perms: readonly DrivePermission[] | null | undefined,
   for (const p of perms) {
     if (p.deleted) continue;
     level = widest(level, permissionLevel(p, tenantDomains));
-    details.push(grant(p));
+    details.push(whoOf(p));
   }
   if (perms.length === 0) level = 'private';
   return details.length ? { level, details } : { level };

@@ -32,13 +32,18 @@
  * Errors: gaxios retries are off; every call goes through withRetry with classifyDriveError
  * (403 rate-limit reasons and 429 throttled, Retry-After honoured; 5xx retryable; other
  * 403s / 404 final).
+ *
+ * Remediation (inspect, removeGrants, addGrants, quarantine, release, tag): remediate.ts, on the
+ * same clients and retrying call; writes use the full `drive` scope, which the domain-wide
+ * delegation must then list (scanning needs only drive.readonly). The quarantine admin is
+ * `adminUser` (--admin / GDRIVE_ADMIN_USER).
  */
 import { Readable } from 'node:stream';
 import { drive as driveApi } from '@googleapis/drive';
 import type { drive_v3 } from '@googleapis/drive';
 import { admin as adminApi } from '@googleapis/admin';
 import type { admin_directory_v1 } from '@googleapis/admin';
-import type { ChangePage, Connector, ConnectorOptions, ListOptions, ConnectorStats, ObjectRef, OpenOptions, Page } from '../contract.js';
+import type { ChangePage, Connector, ConnectorOptions, Grant, ListOptions, LiveState, ConnectorStats, ObjectRef, OpenOptions, Page, QuarantineTarget } from '../contract.js';
 import { CursorExpiredError } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
 import { DEFAULT_RETRY, countingRetry, withRetry } from '../../src/util/retry.js';
@@ -58,6 +63,7 @@ import {
 } from './errors.js';
 import { exposureOf } from './exposure.js';
 import type { DrivePermission } from './exposure.js';
+import { GdriveRemediation, SCOPE_DRIVE } from './remediate.js';
 import { parseGdriveUri, withUsers } from './uri.js';
 import type { GdriveLocation } from './uri.js';
 
@@ -154,6 +160,7 @@ export class GdriveConnector implements Connector {
   private listSignal: AbortSignal | undefined;
   /** Gaps found outside a page (a user's feed position, a user's shared drives): reported on the next page. */
   private readonly pendingGaps: string[] = [];
+  private remediationImpl: GdriveRemediation | undefined;
 
   constructor(given: GdriveLocation, opts: GdriveConnectorOptions = {}) {
     // A configured user list narrows a tenant scan, and so becomes part of the source URI.
@@ -213,15 +220,17 @@ export class GdriveConnector implements Connector {
     return u.endsWith('/') ? u : `${u}/`;
   }
 
-  private async driveFor(user: string): Promise<drive_v3.Drive> {
-    let d = this.drives.get(user);
+  /** A Drive client acting as `user`: read-only, or (`write`, remediation) with the full drive scope. */
+  private async driveFor(user: string, write = false): Promise<drive_v3.Drive> {
+    const key = write ? `w|${user}` : user;
+    let d = this.drives.get(key);
     if (d) return d;
-    const auth = (await this.auth()).client(user, [SCOPE_DRIVE_READONLY]);
+    const auth = (await this.auth()).client(user, [write ? SCOPE_DRIVE : SCOPE_DRIVE_READONLY]);
     const o: drive_v3.Options = { version: 'v3', auth, retry: false, timeout: this.opts.requestTimeoutMs ?? 120_000 };
     const root = this.rootUrl();
     if (root) o.rootUrl = root;
     d = driveApi(o);
-    this.drives.set(user, d);
+    this.drives.set(key, d);
     return d;
   }
 
@@ -239,8 +248,12 @@ export class GdriveConnector implements Connector {
     return countingRetry(this.stats, opts);
   }
 
-  /** One API call, counted and retried; a 401 (token revoked early) gets one try with new tokens. */
-  private call<T>(fn: () => Promise<T>, signal: AbortSignal | undefined = this.listSignal): Promise<T> {
+  /**
+   * One API call, counted and retried; a 401 (token revoked early) gets one try with new tokens.
+   * `signal` defaults to the running listing's; `null`: none (remediation calls).
+   */
+  private call<T>(fn: () => Promise<T>, given: AbortSignal | null | undefined = this.listSignal): Promise<T> {
+    const signal = given ?? undefined;
     let reauthed = false;
     return withRetry(async () => {
       this.stats.requests++;
@@ -752,6 +765,54 @@ export class GdriveConnector implements Connector {
       }
     }
     if (feeds.length === 0 || (c.i ?? 0) >= feeds.length) yield this.withGaps({ items: [], changesCursor: JSON.stringify({ v: 1, f: feeds } satisfies ChangesCursor) });
+  }
+
+  // --- remediation (remediate.ts) -----------------------------------------------
+
+  private remediation(): GdriveRemediation {
+    this.remediationImpl ??= new GdriveRemediation({
+      uri: this.uri,
+      tenantDomains: this.tenantDomains,
+      api: (user, write) => this.driveFor(lc(user), write),
+      call: (fn) => this.call(fn, null),
+      adminUser: () => {
+        const a = this.opts.adminUser || process.env.GDRIVE_ADMIN_USER;
+        return a ? lc(a) : undefined;
+      },
+      canImpersonate: async () => (await this.auth()).kind === 'service_account',
+      defaultUser: async () => this.location.user ?? (await this.users())[0],
+    });
+    return this.remediationImpl;
+  }
+
+  /** Live state: parents, etag, every permission as a Grant (owner and inherited ones not revocable), casb-* appProperties. */
+  inspect(ref: ObjectRef): Promise<LiveState> {
+    return this.remediation().inspect(ref);
+  }
+
+  /** permissions.delete for each grant (already gone = done), as the file's owner (My Drive) or its listing member (shared drive). */
+  removeGrants(ref: ObjectRef, grants: Grant[]): Promise<void> {
+    return this.remediation().removeGrants(ref, grants);
+  }
+
+  /** permissions.create from each grant's spec, without notification e-mails; an equal permission counts as restored. */
+  addGrants(ref: ObjectRef, grants: Grant[]): Promise<void> {
+    return this.remediation().addGrants(ref, grants);
+  }
+
+  /** Ownership to the admin, into the admin's unshared quarantine folder, every other permission dropped (see remediate.ts). */
+  quarantine(ref: ObjectRef, target: QuarantineTarget): Promise<ObjectRef> {
+    return this.remediation().quarantine(ref, target);
+  }
+
+  /** Back to the before-snapshot's folders (and owner, or shared drive); the admin's leftover access removed. */
+  release(quarantined: ObjectRef, before: LiveState): Promise<ObjectRef> {
+    return this.remediation().release(quarantined, before);
+  }
+
+  /** appProperties merge (30 per app, 124 bytes per key + value). */
+  tag(ref: ObjectRef, tags: Record<string, string>): Promise<void> {
+    return this.remediation().tag(ref, tags);
   }
 
   async close(): Promise<void> {

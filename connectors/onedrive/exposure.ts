@@ -23,14 +23,14 @@ export function widest(a: ExposureLevel, b: ExposureLevel): ExposureLevel {
   return ORDER.indexOf(a) <= ORDER.indexOf(b) ? a : b;
 }
 
-interface Identity {
+export interface Identity {
   id?: string;
   displayName?: string;
   email?: string;
   userPrincipalName?: string;
   loginName?: string;
 }
-interface IdentitySet {
+export interface IdentitySet {
   user?: Identity;
   siteUser?: Identity;
   group?: Identity;
@@ -105,4 +105,18 @@ export function exposureFromPermissions(perms: readonly GraphPermission[], domai
   }
   // Shared (the item has the facet) but only with its owner or tenant members.
   return details.length ? { level, details } : { level };
+}
+
+/** `A/B` from a parentReference.path such as `/drive/root:/A/B` or `/drives/{id}/root:/A/B`. */
+export function folderOf(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const i = path.indexOf('root:');
+  if (i < 0) return undefined;
+  let rest = path.slice(i + 'root:'.length);
+  try {
+    rest = decodeURIComponent(rest);
+  } catch {
+    /* keep as is */
+  }
+  return rest.replace(/^\/+|\/+$/g, '');
 }

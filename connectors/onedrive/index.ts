@@ -34,13 +34,17 @@
  * open(): GET /drives/{d}/items/{i}/content answers 302 to a short-lived pre-authenticated
  * download URL; it is followed without the bearer token and never stored. A URL that has
  * expired (401/403/410) is fetched again via /content once.
+ *
+ * Remediation (inspect, removeGrants, addGrants, quarantine, release, tag): ./remediate.ts, on
+ * the same client and retry path. It needs Files.ReadWrite.All (application) where the scan
+ * needs only Files.Read.All.
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Client, HTTPMessageHandler, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { CursorExpiredError } from '../contract.js';
-import type { ChangePage, Connector, ConnectorOptions, ConnectorStats, Exposure, ListOptions, ObjectRef, OpenOptions, Page } from '../contract.js';
+import type { ChangePage, Connector, ConnectorOptions, ConnectorStats, Exposure, Grant, ListOptions, LiveState, ObjectRef, OpenOptions, Page, QuarantineTarget } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
 import { DEFAULT_RETRY, countingRetry, sleep, withRetry } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
@@ -49,14 +53,16 @@ import { limitStream } from '../stream-limit.js';
 import { TokenClient, TokenError, loadCredentials } from './auth.js';
 import type { OnedriveCredentials } from './auth.js';
 import { GraphHttpError, classifyGraphError, describeGraphError, graphErrorFacts, graphErrorReason, isResyncError, toItemError } from './errors.js';
-import { exposureFromPermissions } from './exposure.js';
+import { exposureFromPermissions, folderOf } from './exposure.js';
 import type { GraphPermission } from './exposure.js';
 import { parseOnedriveUri } from './uri.js';
 import type { OnedriveScope } from './uri.js';
+import { OnedriveRemediation } from './remediate.js';
 
 export { parseOnedriveUri, isOnedriveUri } from './uri.js';
 export { classifyGraphError, graphErrorReason } from './errors.js';
 export { exposureFromPermissions } from './exposure.js';
+export { DEFAULT_QUARANTINE_FOLDER, parseDescriptionTags, mergeDescriptionTags } from './remediate.js';
 
 export const DEFAULT_API_URL = 'https://graph.microsoft.com';
 /** Fields asked of delta: what an ObjectRef, a folder path and the exposure decision need. */
@@ -204,6 +210,7 @@ export class OnedriveConnector implements Connector {
   private readonly gaps: string[] = [];
   /** `<driveId>!<folderId>` → folder path below the root ('' for the root). */
   private readonly folders = new Map<string, string>();
+  private remediationImpl: OnedriveRemediation | undefined;
 
   constructor(
     scope: OnedriveScope,
@@ -390,18 +397,6 @@ export class OnedriveConnector implements Connector {
     return this.domains;
   }
 
-  private static parentPath(path: string | undefined): string | undefined {
-    if (path === undefined) return undefined;
-    const i = path.indexOf('root:');
-    if (i < 0) return undefined;
-    let rest = path.slice(i + 'root:'.length);
-    try {
-      rest = decodeURIComponent(rest);
-    } catch {
-      /* keep as is */
-    }
-    return rest.replace(/^\/+|\/+$/g, '');
-  }
 
   /** Path of folder `id` below the drive root, from the walk's folders or one item GET. */
   private async folderPath(drive: string, id: string | undefined): Promise<string> {
@@ -411,7 +406,7 @@ export class OnedriveConnector implements Connector {
     if (known !== undefined) return known;
     try {
       const it = await this.getJson<DeltaItem>(drive, `/drives/${encodeURIComponent(drive)}/items/${encodeURIComponent(id)}?$select=id,name,root,parentReference`);
-      const parent = OnedriveConnector.parentPath(it.parentReference?.path);
+      const parent = folderOf(it.parentReference?.path);
       const p = it.root !== undefined || parent === undefined ? (it.root !== undefined ? '' : (it.name ?? '')) : [parent, it.name ?? ''].filter(Boolean).join('/');
       this.folders.set(key, p);
       return p;
@@ -432,7 +427,7 @@ export class OnedriveConnector implements Connector {
       this.folders.set(key, '');
       return;
     }
-    const fromPath = OnedriveConnector.parentPath(item.parentReference.path);
+    const fromPath = folderOf(item.parentReference.path);
     const parent = fromPath ?? (await this.folderPath(drive, item.parentReference.id));
     this.folders.set(key, [parent, item.name ?? ''].filter(Boolean).join('/'));
   }
@@ -455,7 +450,7 @@ export class OnedriveConnector implements Connector {
   }
 
   private async toRef(d: DriveInfo, item: DeltaItem): Promise<ObjectRef> {
-    const parent = OnedriveConnector.parentPath(item.parentReference?.path) ?? (await this.folderPath(d.id, item.parentReference?.id));
+    const parent = folderOf(item.parentReference?.path) ?? (await this.folderPath(d.id, item.parentReference?.id));
     const ref: ObjectRef = {
       externalId: `${d.id}!${item.id}`,
       path: [d.user, parent, item.name ?? item.id].filter(Boolean).join('/'),
@@ -671,6 +666,55 @@ export class OnedriveConnector implements Connector {
     if (!res.body) return Readable.from([]);
     const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>, signal ? { signal } : {});
     return maxBytes !== undefined ? limitStream(body, maxBytes) : body;
+  }
+
+  // ---------------------------------------------------------------- remediation (./remediate.ts)
+
+  private remediation(): OnedriveRemediation {
+    this.remediationImpl ??= new OnedriveRemediation({
+      uri: this.uri,
+      maxAttempts: this.retry.maxAttempts,
+      request: <T>(drive: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) =>
+        this.call<T>(drive, async () => {
+          // A fresh request each attempt; no listing signal (remediation is not a scan).
+          const req = this.client!.api(this.relative(path));
+          if (method === 'GET') return (await req.get()) as T;
+          if (method === 'POST') return (await req.post(body ?? {})) as T;
+          if (method === 'PATCH') return (await req.patch(body ?? {})) as T;
+          return (await req.delete()) as T;
+        }, new AbortController().signal),
+      relative: (link) => this.relative(link),
+      domains: async () => {
+        await this.init();
+        return this.tenantDomains();
+      },
+      debug: (msg, err) => this.debug(msg, err),
+    });
+    return this.remediationImpl;
+  }
+
+  inspect(ref: ObjectRef): Promise<LiveState> {
+    return this.remediation().inspect(ref);
+  }
+
+  removeGrants(ref: ObjectRef, grants: Grant[]): Promise<void> {
+    return this.remediation().removeGrants(ref, grants);
+  }
+
+  addGrants(ref: ObjectRef, grants: Grant[]): Promise<void> {
+    return this.remediation().addGrants(ref, grants);
+  }
+
+  quarantine(ref: ObjectRef, target: QuarantineTarget): Promise<ObjectRef> {
+    return this.remediation().quarantine(ref, target);
+  }
+
+  release(quarantined: ObjectRef, before: LiveState): Promise<ObjectRef> {
+    return this.remediation().release(quarantined, before);
+  }
+
+  tag(ref: ObjectRef, tags: Record<string, string>): Promise<void> {
+    return this.remediation().tag(ref, tags);
   }
 
   // ---------------------------------------------------------------- probe / messages

@@ -11,12 +11,14 @@
  * - open() streams GetObject (never buffered) with If-Match on the listed ETag, so the bytes
  *   scanned are the bytes whose ETag gets recorded; a changed object fails with
  *   `changed` instead of being stored under a stale ETag.
+ * - Remediation (describeSharing, inspect, removeGrants, addGrants, quarantine, release, tag) is in
+ *   remediate.ts, on the same client and retry policy.
  */
 import { Transform, Readable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig, _Object as S3Object, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
-import type { Connector, ConnectorOptions, ObjectRef, OpenOptions, Page } from '../contract.js';
+import type { Connector, ConnectorOptions, Exposure, Grant, LiveState, ObjectRef, OpenOptions, Page, QuarantineTarget } from '../contract.js';
 import type { ErrorClass, RetryOptions } from '../../src/util/retry.js';
 import { DEFAULT_RETRY, countingRetry, withRetry } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
@@ -30,9 +32,11 @@ import {
   s3ErrorReason,
   toItemError,
 } from './errors.js';
+import { DEFAULT_QUARANTINE_PREFIX, S3Remediation } from './remediate.js';
 
 export { parseS3Uri, isS3Uri, bucketNameProblem } from './uri.js';
 export { classifyS3Error, s3ErrorReason, describeS3Error } from './errors.js';
+export { DEFAULT_QUARANTINE_PREFIX, MAX_TAGS } from './remediate.js';
 
 // casb-scan supports Node 20 on purpose (the lock file pins an SDK that runs on it). The SDK's
 // multi-line "upgrade to Node 22" warning would otherwise land in every scan's stderr.
@@ -120,6 +124,9 @@ export function toObjectRef(bucket: string, entry: ListEntry, opts: { urlEncoded
   };
   if (entry.LastModified) ref.modifiedAt = entry.LastModified instanceof Date ? entry.LastModified : new Date(entry.LastModified);
   if (isArchived(entry, opts.now)) ref.skipReason = 'archived';
+  // casb's own quarantine (the default place, in the object's bucket) is not scanned again: its
+  // copies would come back as new findings of the very files that were put away
+  else if (key.startsWith(DEFAULT_QUARANTINE_PREFIX)) ref.skipReason = 'quarantined';
   return ref;
 }
 
@@ -191,6 +198,8 @@ export class S3Connector implements Connector {
   private readonly pageSize: number;
   /** Whether to ask ListObjectsV2 for RestoreStatus; dropped if a server refuses the header. */
   private askRestoreStatus = true;
+  /** The remediation capabilities (remediate.ts), made on first use. */
+  private remediationImpl: S3Remediation | undefined;
 
   constructor(loc: S3Location, opts: S3ConnectorOptions = {}) {
     this.uri = loc.uri;
@@ -411,6 +420,49 @@ export class S3Connector implements Connector {
       msg = `S3 request failed while ${doing} ${src} at ${where}: ${detail}.`;
     }
     return new UserError(msg.replace(/\s*[\r\n]+\s*/g, ' '), 2, { cause: err });
+  }
+
+  private get remediation(): S3Remediation {
+    this.remediationImpl ??= new S3Remediation({
+      client: this.client,
+      bucket: this.bucket,
+      target: this.target,
+      aws: !this.endpoint,
+      retry: () => this.retryOptions(),
+      stats: this.stats,
+    });
+    return this.remediationImpl;
+  }
+
+  // Remediation capabilities: see remediate.ts.
+  /** Exposure of one object: its ACL, the bucket policy status and Block Public Access. */
+  describeSharing(ref: ObjectRef): Promise<Exposure> {
+    return this.remediation.describeSharing(ref);
+  }
+
+  inspect(ref: ObjectRef): Promise<LiveState> {
+    return this.remediation.inspect(ref);
+  }
+
+  removeGrants(ref: ObjectRef, grants: Grant[]): Promise<void> {
+    return this.remediation.removeGrants(ref, grants);
+  }
+
+  addGrants(ref: ObjectRef, grants: Grant[]): Promise<void> {
+    return this.remediation.addGrants(ref, grants);
+  }
+
+  /** Copy to the quarantine place (default `casb-quarantine/` in the same bucket), verify, delete the original. */
+  quarantine(ref: ObjectRef, target: QuarantineTarget): Promise<ObjectRef> {
+    return this.remediation.quarantine(ref, target);
+  }
+
+  release(quarantined: ObjectRef, before: LiveState): Promise<ObjectRef> {
+    return this.remediation.release(quarantined, before);
+  }
+
+  tag(ref: ObjectRef, tags: Record<string, string>): Promise<void> {
+    return this.remediation.tag(ref, tags);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,8 @@ const RANK: Record<ExposureLevel, number> = { public: 6, anyone_with_link: 5, do
 export function exposureOfGrants(grants: Grant[]): Exposure {
   let level: ExposureLevel = 'private';
   for (const g of grants) if (RANK[g.level] > RANK[level]) level = g.level;
+  // a grant that could not be read (an ACL we may not see) may be wider than anything known
+  if (RANK[level] <= RANK.internal && grants.some((g) => g.level === 'unknown')) level = 'unknown';
   return { level, details: grants.filter((g) => g.level !== 'private').map((g) => g.who) };
 }
 

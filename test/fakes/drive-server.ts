@@ -11,8 +11,16 @@
  *  GET  /drive/v3/about                         about.get (user)
  *  GET  /drive/v3/files                         files.list (q subset, corpora, driveId, pageSize,
  *                                               pageToken, fields, the all-drives flags)
- *  GET  /drive/v3/files/:id                     files.get (metadata, or alt=media bytes)
- *  GET  /drive/v3/files/:id/permissions         permissions.list
+ *  POST /drive/v3/files                         files.create (metadata only: folders)
+ *  GET  /drive/v3/files/:id                     files.get (metadata, or alt=media bytes; a user's
+ *                                               root and a shared drive's root folder too)
+ *  PATCH /drive/v3/files/:id                    files.update (name, appProperties merge, addParents /
+ *                                               removeParents moves)
+ *  GET  /drive/v3/files/:id/permissions         permissions.list (paged; permissionDetails on
+ *                                               shared-drive items)
+ *  POST /drive/v3/files/:id/permissions         permissions.create (sendNotificationEmail,
+ *                                               transferOwnership, moveToNewOwnersRoot)
+ *  GET|DELETE /drive/v3/files/:id/permissions/:pid   permissions.get / permissions.delete
  *  GET  /drive/v3/drives                        drives.list (drives the caller is a member of)
  *  GET  /drive/v3/changes/startPageToken        changes.getStartPageToken (driveId)
  *  GET  /drive/v3/changes                       changes.list (a real change log; tokens are log
@@ -24,6 +32,31 @@
  * populate them for shared-drive items; use permissions.list). Error bodies have Drive's
  * documented shape: {"error":{"code","message","errors":[{"domain","reason","message",...}]}}.
  * Partial responses (`fields`) are honoured, so a connector that forgets a field sees it missing.
+ *
+ * Access rules enforced (Drive's, as documented; where Drive does not document the exact error, the
+ * closest documented reason is used):
+ *  - every write needs the full `drive` scope (403 insufficientPermissions with drive.readonly);
+ *  - roles rank reader < commenter < writer < fileOrganizer < organizer < owner; a user's role on
+ *    an item is the widest of its owner, its direct user/domain/anyone grants and (shared drives)
+ *    its drive membership role (FakeDrive.roles, default organizer);
+ *  - changing sharing (permissions.create/delete) and metadata (files.update) needs writer or
+ *    more (403 insufficientFilePermissions); anyone may delete their own permission; the owner's
+ *    permission cannot be deleted (403 cannotRemoveOwner) nor a shared drive's inherited member
+ *    permission (403 cannotModifyInheritedTeamDrivePermission); unknown file or permission → 404;
+ *  - role=owner needs transferOwnership=true, the current owner as caller, a My Drive item, a
+ *    target user of this tenant, and the notification e-mail left on; the previous owner is
+ *    downgraded to writer; moveToNewOwnersRoot moves it to the new owner's root;
+ *  - sendNotificationEmail is refused for `domain` and `anyone` permissions (users/groups only);
+ *  - moves (single-parent model): a request that would leave more than one parent fails (403
+ *    cannotAddParent), except that the owner adding one parent moves the item out of all its
+ *    folders; moving needs writer on the item (canShare), writer on the new parent, and (for
+ *    anyone but the owner) writer on each removed parent; an owner may remove parents they cannot
+ *    see. Out of a shared drive needs organizer there, and the mover becomes the My Drive owner
+ *    (direct grants kept, member grants gone); into a shared drive needs the item's owner with
+ *    writer (contributor) or more there, and the drive becomes the owner (an owner who is not a
+ *    member keeps writer access); within a shared drive needs fileOrganizer;
+ *  - appProperties: at most 30 per app, each key+value at most 124 bytes (UTF-8); null clears.
+ * Every user's My Drive has a root folder with its own id (`rootId(user)`), which `'root'` aliases.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -44,10 +77,15 @@ export interface FakePermission {
   allowFileDiscovery?: boolean;
 }
 
+export type FakeRole = FakePermission['role'];
+
 export interface FakeFile {
   id: string;
   name: string;
   mimeType: string;
+  /** Private to the (single) app every request comes from; `casb-*` keys are the connector's. */
+  appProperties?: Record<string, string>;
+  createdTime?: string;
   content?: Buffer;
   /** My Drive owner (absent for shared-drive items). */
   owner?: string;
@@ -65,6 +103,8 @@ export interface FakeDrive {
   id: string;
   name: string;
   members: string[];
+  /** Membership role per member (default organizer = Manager; fileOrganizer = Content manager, writer = Contributor, commenter, reader). */
+  roles: Record<string, FakeRole>;
 }
 
 export interface FakeUser {
@@ -128,7 +168,13 @@ interface ChangeEntry {
   driveId?: string;
 }
 
-const SCOPE_DRIVE = ['https://www.googleapis.com/auth/drive', 'https://www.googleapis.com/auth/drive.readonly'];
+export const SCOPE_DRIVE_FULL = 'https://www.googleapis.com/auth/drive';
+const SCOPE_DRIVE = [SCOPE_DRIVE_FULL, 'https://www.googleapis.com/auth/drive.readonly'];
+const ROLE_RANK: Record<FakeRole, number> = { reader: 1, commenter: 2, writer: 3, fileOrganizer: 4, organizer: 5, owner: 6 };
+const ROLES = new Set(Object.keys(ROLE_RANK));
+/** Drive's documented limits on properties: 30 per app, 124 bytes per key+value. */
+export const APP_PROPERTIES_PER_APP = 30;
+export const PROPERTY_BYTES = 124;
 const SCOPE_DIRECTORY = ['https://www.googleapis.com/auth/admin.directory.user.readonly', 'https://www.googleapis.com/auth/admin.directory.user'];
 
 class HttpError extends Error {
@@ -149,6 +195,16 @@ export function driveError(status: number, reason: string, message: string, extr
     entry.locationType = extra.locationType ?? 'parameter';
   }
   return new HttpError(status, { error: { code: status, message, errors: [entry] } });
+}
+
+function insufficient(): HttpError {
+  return driveError(403, 'insufficientFilePermissions', 'The user does not have sufficient permissions for this file.');
+}
+
+/** 204 No Content (permissions.delete). */
+function rec204(res: ServerResponse): void {
+  res.writeHead(204);
+  res.end();
 }
 
 function unauthenticated(): HttpError {
@@ -176,7 +232,7 @@ function truthy(v: string | undefined): boolean {
 // `q` subset: ( ) and or not, `mimeType contains 'x'`, `mimeType = 'x'`, `mimeType != 'x'`,
 // `name = 'x'`, `name contains 'x'`, `trashed = true|false`, `'x' in parents|owners|writers|readers`.
 
-type Pred = (f: FakeFile, ctx: { user: string }) => boolean;
+type Pred = (f: FakeFile, ctx: { user: string; root?: string }) => boolean;
 
 function tokenizeQ(q: string): string[] {
   const out: string[] = [];
@@ -244,7 +300,7 @@ export function parseQ(q: string): Pred {
       if (next() !== 'in') throw new Error("expected 'in'");
       const coll = next();
       return (f, c) => {
-        const v = value === 'me' ? c.user : value;
+        const v = value === 'me' ? c.user : value === 'root' && c.root ? c.root : value;
         if (coll === 'parents') return f.parents.includes(v);
         if (coll === 'owners') return f.owner === v;
         if (coll === 'writers' || coll === 'readers') return f.owner === v || f.permissions.some((p) => p.emailAddress === v);
@@ -356,7 +412,7 @@ export class FakeDriveServer {
   /** Refresh-token grants: refresh_token → client + user. */
   private readonly oauthClients = new Map<string, { clientId: string; clientSecret: string; user: string }>();
   /** Service accounts: client_email → public key PEM + whether domain-wide delegation is on. */
-  private readonly serviceAccounts = new Map<string, { publicKey: string; delegation: boolean }>();
+  private readonly serviceAccounts = new Map<string, { publicKey: string; delegation: boolean; scopes?: string[] }>();
   private readonly tokens = new Map<string, TokenInfo>();
   private readonly faults: Array<FaultRule & { rand?: () => number }> = [];
   private readonly log: ChangeEntry[] = [];
@@ -418,9 +474,22 @@ export class FakeDriveServer {
     this.oauthClients.set(c.refreshToken, { clientId: c.clientId, clientSecret: c.clientSecret, user: c.user.toLowerCase() });
   }
 
-  /** Registers a service account by its public key (PEM); delegation = domain-wide delegation granted. */
-  addServiceAccount(clientEmail: string, publicKeyPem: string, opts: { delegation?: boolean } = {}): void {
-    this.serviceAccounts.set(clientEmail, { publicKey: publicKeyPem, delegation: opts.delegation ?? true });
+  /**
+   * Registers a service account by its public key (PEM); delegation = domain-wide delegation
+   * granted; scopes = the scopes that delegation lists (default: any), as in the Admin console.
+   */
+  addServiceAccount(clientEmail: string, publicKeyPem: string, opts: { delegation?: boolean; scopes?: string[] } = {}): void {
+    const sa: { publicKey: string; delegation: boolean; scopes?: string[] } = { publicKey: publicKeyPem, delegation: opts.delegation ?? true };
+    if (opts.scopes) sa.scopes = opts.scopes;
+    this.serviceAccounts.set(clientEmail, sa);
+  }
+
+  /** Changes the scopes a service account's domain-wide delegation lists (undefined: any). */
+  setDelegationScopes(clientEmail: string, scopes: string[] | undefined): void {
+    const sa = this.serviceAccounts.get(clientEmail);
+    if (!sa) throw new Error(`no service account ${clientEmail}`);
+    if (scopes) sa.scopes = scopes;
+    else delete sa.scopes;
   }
 
   /** Mints a token directly (for raw HTTP probes in tests). */
@@ -437,10 +506,42 @@ export class FakeDriveServer {
 
   // --- content ---------------------------------------------------------------------
 
-  addDrive(name: string, members: string[], id?: string): FakeDrive {
-    const d: FakeDrive = { id: id ?? `0A${this.nextId()}`, name, members: members.map((m) => m.toLowerCase()) };
+  addDrive(name: string, members: string[], id?: string, opts: { roles?: Record<string, FakeRole> } = {}): FakeDrive {
+    const d: FakeDrive = { id: id ?? `0A${this.nextId()}`, name, members: members.map((m) => m.toLowerCase()), roles: {} };
+    for (const m of d.members) d.roles[m] = 'organizer';
+    for (const [m, r] of Object.entries(opts.roles ?? {})) d.roles[m.toLowerCase()] = r;
     this.drives.set(d.id, d);
     return d;
+  }
+
+  /** Adds a member to a shared drive, or changes a member's role. */
+  setDriveRole(driveId: string, user: string, role: FakeRole): void {
+    const d = this.drives.get(driveId);
+    if (!d) throw new Error(`no drive ${driveId}`);
+    const u = user.toLowerCase();
+    if (!d.members.includes(u)) d.members.push(u);
+    d.roles[u] = role;
+  }
+
+  /** The id of a user's My Drive root folder (what `'root'` means for that user). */
+  rootId(user: string): string {
+    return `0AR${createHash('sha1').update(user.toLowerCase()).digest('hex').slice(0, 14)}Uk9PVA`;
+  }
+
+  /**
+   * Every permission on an item as permissions.list returns it (shared-drive members inherited,
+   * with permissionDetails), for tests that read the state around the connector.
+   */
+  permissionsOf(id: string): Array<FakePermission & { inherited?: boolean }> {
+    return this.filePermissions(this.mustFile(id)).map((p) => {
+      const details = p.permissionDetails as Array<{ inherited?: boolean }> | undefined;
+      const out: FakePermission & { inherited?: boolean } = { id: p.id as string, type: p.type as FakePermission['type'], role: p.role as FakeRole };
+      if (p.emailAddress) out.emailAddress = p.emailAddress as string;
+      if (p.domain) out.domain = p.domain as string;
+      if (p.allowFileDiscovery !== undefined) out.allowFileDiscovery = p.allowFileDiscovery as boolean;
+      if (details?.length && details.every((d) => d.inherited)) out.inherited = true;
+      return out;
+    });
   }
 
   addFile(input: AddFileInput): FakeFile {
@@ -455,20 +556,23 @@ export class FakeDriveServer {
       id: input.id ?? `1F${this.nextId()}`,
       name: input.name,
       mimeType,
-      parents: input.parents ?? [input.driveId ?? 'root'],
+      parents: [],
       trashed: input.trashed ?? false,
       version: 1,
       modifiedTime: this.tick(),
       permissions: [],
     };
+    f.createdTime = f.modifiedTime;
     if (content && !mimeType.startsWith('application/vnd.google-apps.')) f.content = content;
     if (input.driveId) {
       if (!this.drives.has(input.driveId)) throw new Error(`no drive ${input.driveId}`);
       f.driveId = input.driveId;
+      f.parents = input.parents ?? [input.driveId];
     } else {
       const owner = (input.owner ?? [...this.users.keys()][0])?.toLowerCase();
       if (!owner) throw new Error('a My Drive file needs an owner');
       f.owner = owner;
+      f.parents = (input.parents ?? ['root']).map((p) => (p === 'root' ? this.rootId(owner) : p));
       f.permissions.push({ id: this.permId(owner), type: 'user', role: 'owner', emailAddress: owner });
     }
     for (const p of input.permissions ?? []) f.permissions.push({ id: p.id ?? this.permId(p.emailAddress ?? p.domain ?? p.type), ...p });
@@ -615,8 +719,9 @@ export class FakeDriveServer {
       trashed: f.trashed,
       version: String(f.version),
       modifiedTime: f.modifiedTime,
-      createdTime: f.modifiedTime,
+      createdTime: f.createdTime ?? f.modifiedTime,
     };
+    if (f.appProperties && Object.keys(f.appProperties).length) r.appProperties = { ...f.appProperties };
     if (!f.mimeType.startsWith('application/vnd.google-apps.')) {
       r.size = String(this.size(f));
       r.md5Checksum = createHash('md5').update(f.content ?? Buffer.alloc(0)).digest('hex');
@@ -631,12 +736,20 @@ export class FakeDriveServer {
 
   private filePermissions(f: FakeFile): Array<Record<string, unknown>> {
     const perms: Array<Record<string, unknown>> = [];
-    if (f.driveId) {
-      for (const m of this.drives.get(f.driveId)?.members ?? []) {
-        perms.push({ kind: 'drive#permission', id: this.permId(m), type: 'user', role: 'organizer', emailAddress: m, permissionDetails: [{ inherited: true }] });
+    const d = f.driveId ? this.drives.get(f.driveId) : undefined;
+    if (d) {
+      for (const m of d.members) {
+        const role = d.roles[m] ?? 'organizer';
+        perms.push({
+          kind: 'drive#permission', id: this.permId(m), type: 'user', role, emailAddress: m,
+          permissionDetails: [{ permissionType: 'member', role, inherited: true, inheritedFrom: d.id }],
+        });
       }
     }
-    for (const p of f.permissions) perms.push({ kind: 'drive#permission', ...p });
+    for (const p of f.permissions) {
+      // permissionDetails are populated for shared-drive items only
+      perms.push(d ? { kind: 'drive#permission', ...p, permissionDetails: [{ permissionType: 'file', role: p.role, inherited: false }] } : { kind: 'drive#permission', ...p });
+    }
     return perms;
   }
 
@@ -745,7 +858,7 @@ export class FakeDriveServer {
       const sub = claims.sub?.toLowerCase();
       if (!sub) return ok({ user: claims.iss!, scopes });
       const u = this.users.get(sub);
-      if (!sa.delegation || !u || u.suspended) {
+      if (!sa.delegation || !u || u.suspended || (sa.scopes && !scopes.every((sc) => sa.scopes!.includes(sc)))) {
         return fail(401, 'unauthorized_client', 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.');
       }
       ok({ user: sub, scopes });
@@ -757,21 +870,72 @@ export class FakeDriveServer {
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, rec: RequestRecord): Promise<void> {
     const p = url.pathname;
     const q = rec.query;
-    if (req.method !== 'GET') throw driveError(405, 'methodNotAllowed', 'Method not allowed');
-    if (p === '/admin/directory/v1/users') return this.usersList(res, q, this.auth(req, rec, SCOPE_DIRECTORY));
+    const method = req.method ?? 'GET';
+    const only = (...allowed: string[]) => {
+      if (!allowed.includes(method)) throw driveError(405, 'methodNotAllowed', 'Method not allowed');
+    };
+    if (p === '/admin/directory/v1/users') {
+      only('GET');
+      return this.usersList(res, q, this.auth(req, rec, SCOPE_DIRECTORY));
+    }
     if (!p.startsWith('/drive/v3/')) throw driveError(404, 'notFound', `Not Found: ${p}`);
     const who = this.auth(req, rec, SCOPE_DRIVE);
     const user = who.user;
-    if (p === '/drive/v3/about') return this.send(res, 200, project({ kind: 'drive#about', user: { kind: 'drive#user', emailAddress: user, me: true } }, q.fields ? parseFields(q.fields) : true));
-    if (p === '/drive/v3/files') return this.filesList(res, q, user);
-    if (p === '/drive/v3/drives') return this.drivesList(res, q, user);
-    if (p === '/drive/v3/changes/startPageToken') return this.startPageToken(res, q, user);
-    if (p === '/drive/v3/changes') return this.changesList(res, q, user);
-    let m = /^\/drive\/v3\/files\/([^/]+)\/permissions$/.exec(p);
-    if (m) return this.permissionsList(res, q, user, decodeURIComponent(m[1]!));
+    // Drive refuses every write made with a read-only token.
+    if (method !== 'GET' && !who.scopes.includes(SCOPE_DRIVE_FULL)) {
+      throw driveError(403, 'insufficientPermissions', 'Request had insufficient authentication scopes.');
+    }
+    if (p === '/drive/v3/about') {
+      only('GET');
+      return this.send(res, 200, project({ kind: 'drive#about', user: { kind: 'drive#user', emailAddress: user, me: true } }, q.fields ? parseFields(q.fields) : true));
+    }
+    if (p === '/drive/v3/files') {
+      only('GET', 'POST');
+      return method === 'POST' ? this.filesCreate(res, q, user, await this.jsonBody(req)) : this.filesList(res, q, user);
+    }
+    if (p === '/drive/v3/drives') {
+      only('GET');
+      return this.drivesList(res, q, user);
+    }
+    if (p === '/drive/v3/changes/startPageToken') {
+      only('GET');
+      return this.startPageToken(res, q, user);
+    }
+    if (p === '/drive/v3/changes') {
+      only('GET');
+      return this.changesList(res, q, user);
+    }
+    let m = /^\/drive\/v3\/files\/([^/]+)\/permissions\/([^/]+)$/.exec(p);
+    if (m) {
+      only('GET', 'DELETE');
+      const [id, pid] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+      return method === 'DELETE' ? this.permissionsDelete(res, q, user, id, pid) : this.permissionsGet(res, q, user, id, pid);
+    }
+    m = /^\/drive\/v3\/files\/([^/]+)\/permissions$/.exec(p);
+    if (m) {
+      only('GET', 'POST');
+      const id = decodeURIComponent(m[1]!);
+      return method === 'POST' ? this.permissionsCreate(res, q, user, id, await this.jsonBody(req)) : this.permissionsList(res, q, user, id);
+    }
     m = /^\/drive\/v3\/files\/([^/]+)$/.exec(p);
-    if (m) return this.filesGet(res, q, user, decodeURIComponent(m[1]!));
+    if (m) {
+      only('GET', 'PATCH');
+      const id = decodeURIComponent(m[1]!);
+      return method === 'PATCH' ? this.filesUpdate(res, q, user, id, await this.jsonBody(req)) : this.filesGet(res, q, user, id);
+    }
     throw driveError(404, 'notFound', `Not Found: ${p}`);
+  }
+
+  private async jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const text = await this.readBody(req);
+    if (!text.trim()) return {};
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      /* below */
+    }
+    throw driveError(400, 'parseError', 'Parse Error');
   }
 
   private pageToken(payload: unknown): string {
@@ -842,8 +1006,8 @@ export class FakeDriveServer {
     } else {
       throw driveError(400, 'invalid', 'Invalid Value', { location: 'corpora' });
     }
-    const ctx = { user };
-    const matched = candidates.filter((f) => pred(f, ctx)).sort((a, b) => a.id.localeCompare(b.id));
+    const ctx = { user, root: this.rootId(user) };
+    const matched = candidates.filter((f) => pred(f, ctx)).sort(this.order(q.orderBy));
     const key = createHash('sha1').update(JSON.stringify([q.q, corpora, q.driveId, allDrives])).digest('hex').slice(0, 12);
     let start = 0;
     if (q.pageToken) {
@@ -864,6 +1028,11 @@ export class FakeDriveServer {
   }
 
   private filesGet(res: ServerResponse, q: Record<string, string>, user: string, id: string): void {
+    const folder = this.rootFolder(id, user, truthy(q.supportsAllDrives));
+    if (folder && q.alt !== 'media') {
+      this.send(res, 200, q.fields ? project(folder, parseFields(q.fields)) : folder);
+      return;
+    }
     const f = this.visibleFile(id, user, truthy(q.supportsAllDrives));
     if (q.alt === 'media') {
       if (f.mimeType.startsWith('application/vnd.google-apps.')) {
@@ -887,6 +1056,293 @@ export class FakeDriveServer {
     const body: Record<string, unknown> = { kind: 'drive#permissionList', permissions: all.slice(start, start + size) };
     if (start + size < all.length) body.nextPageToken = this.pageToken({ o: start + size });
     this.send(res, 200, q.fields ? project(body, parseFields(q.fields)) : body);
+  }
+
+  private permissionsGet(res: ServerResponse, q: Record<string, string>, user: string, id: string, pid: string): void {
+    const f = this.visibleFile(id, user, truthy(q.supportsAllDrives));
+    const p = this.filePermissions(f).find((x) => x.id === pid);
+    if (!p) throw driveError(404, 'notFound', `Permission not found: ${pid}.`, { location: 'permissionId' });
+    this.send(res, 200, q.fields ? project(p, parseFields(q.fields)) : p);
+  }
+
+  private permissionsDelete(res: ServerResponse, q: Record<string, string>, user: string, id: string, pid: string): void {
+    const f = this.visibleFile(id, user, truthy(q.supportsAllDrives));
+    const listed = this.filePermissions(f).find((x) => x.id === pid);
+    if (!listed) throw driveError(404, 'notFound', `Permission not found: ${pid}.`, { location: 'permissionId' });
+    const direct = f.permissions.find((x) => x.id === pid);
+    if (!direct) {
+      throw driveError(403, 'cannotModifyInheritedTeamDrivePermission', 'The user cannot modify or delete a permission inherited from the shared drive; change the shared drive membership instead.');
+    }
+    if (direct.role === 'owner') throw driveError(403, 'cannotRemoveOwner', 'The owner of a file cannot be removed.');
+    const self = direct.type === 'user' && direct.emailAddress?.toLowerCase() === user;
+    if (!self && this.rank(f, user) < ROLE_RANK.writer) throw insufficient();
+    const before = this.audience(f);
+    f.permissions = f.permissions.filter((x) => x !== direct);
+    f.version++;
+    this.record(f, before);
+    rec204(res);
+  }
+
+  private permissionsCreate(res: ServerResponse, q: Record<string, string>, user: string, id: string, body: Record<string, unknown>): void {
+    const f = this.visibleFile(id, user, truthy(q.supportsAllDrives));
+    const type = body.type as FakePermission['type'] | undefined;
+    const role = body.role as FakeRole | undefined;
+    if (!type || !['user', 'group', 'domain', 'anyone'].includes(type)) throw driveError(400, 'required', 'Permission type field required.', { location: 'permission.type' });
+    if (!role || !ROLES.has(role)) throw driveError(400, 'required', 'Permission role field required.', { location: 'permission.role' });
+    const email = typeof body.emailAddress === 'string' ? body.emailAddress.toLowerCase() : undefined;
+    const domain = typeof body.domain === 'string' ? body.domain.toLowerCase() : undefined;
+    if ((type === 'user' || type === 'group') && !email) throw driveError(400, 'invalidSharingRequest', 'Bad Request. User message: "An email address is required for permissions of type user or group."');
+    if (type === 'domain' && !domain) throw driveError(400, 'invalidSharingRequest', 'Bad Request. User message: "A domain is required for permissions of type domain."');
+    if (q.sendNotificationEmail !== undefined && type !== 'user' && type !== 'group') {
+      throw driveError(400, 'badRequest', "sendNotificationEmail parameter is only applicable for permissions of type 'user' or 'group'.", { location: 'sendNotificationEmail' });
+    }
+    if ((role === 'organizer' || role === 'fileOrganizer') && !f.driveId) throw driveError(400, 'invalidSharingRequest', 'Bad Request. User message: "This role is only available for shared drive items."');
+    const before = this.audience(f);
+    if (role === 'owner') {
+      if (!truthy(q.transferOwnership)) throw driveError(403, 'forbidden', "The transferOwnership parameter must be enabled when the permission role is 'owner'.", { location: 'transferOwnership' });
+      if (f.driveId) throw driveError(403, 'forbidden', 'Files in a shared drive are owned by the organization; their ownership cannot be transferred.');
+      if (f.owner !== user) throw insufficient();
+      if (q.sendNotificationEmail === 'false') throw driveError(400, 'badRequest', 'sendNotificationEmail must not be disabled for ownership transfers.', { location: 'sendNotificationEmail' });
+      const target = email ? this.users.get(email) : undefined;
+      if (type !== 'user' || !target || target.suspended || email!.slice(email!.lastIndexOf('@') + 1) !== this.domain) {
+        throw driveError(403, 'forbidden', 'Bad Request. User message: "Ownership can only be transferred to another active user in the same organization as the current owner."');
+      }
+      for (const x of f.permissions) if (x.role === 'owner') x.role = 'writer';
+      let np = f.permissions.find((x) => x.type === 'user' && x.emailAddress?.toLowerCase() === email);
+      if (np) np.role = 'owner';
+      else {
+        np = { id: this.permId(email!), type: 'user', role: 'owner', emailAddress: email! };
+        f.permissions.push(np);
+      }
+      f.owner = email!;
+      if (truthy(q.moveToNewOwnersRoot)) f.parents = [this.rootId(email!)];
+      f.version++;
+      this.record(f, before);
+      const out = { kind: 'drive#permission', ...np };
+      this.send(res, 200, q.fields ? project(out, parseFields(q.fields)) : out);
+      return;
+    }
+    if (this.rank(f, user) < ROLE_RANK.writer) throw insufficient();
+    // One permission per grantee: creating it again updates it (Drive returns the same id).
+    const same = (x: FakePermission) =>
+      x.type === type && (type === 'anyone' || (type === 'domain' ? x.domain?.toLowerCase() === domain : x.emailAddress?.toLowerCase() === email));
+    let np = f.permissions.find(same);
+    if (np?.role === 'owner') throw driveError(403, 'cannotRemoveOwner', 'The owner of a file cannot be removed.');
+    if (!np) {
+      np = { id: this.permId(email ?? domain ?? type), type, role };
+      if (email) np.emailAddress = email;
+      if (domain) np.domain = domain;
+      f.permissions.push(np);
+    }
+    np.role = role;
+    if (type === 'anyone' || type === 'domain') np.allowFileDiscovery = body.allowFileDiscovery === true;
+    f.version++;
+    this.record(f, before);
+    const out = { kind: 'drive#permission', ...np };
+    this.send(res, 200, q.fields ? project(out, parseFields(q.fields)) : out);
+  }
+
+  private filesCreate(res: ServerResponse, q: Record<string, string>, user: string, body: Record<string, unknown>): void {
+    if (q.uploadType) throw driveError(400, 'badRequest', 'This fake takes metadata-only files.create (folders).', { location: 'uploadType' });
+    if (typeof body.name !== 'string' || !body.name) throw driveError(400, 'required', 'A name is required.', { location: 'name' });
+    const supports = truthy(q.supportsAllDrives);
+    const given = Array.isArray(body.parents) ? (body.parents as unknown[]).map(String) : ['root'];
+    if (given.length > 1) throw driveError(403, 'cannotAddParent', 'Increasing the number of parents is not allowed');
+    const parent = given[0] === 'root' ? this.rootId(user) : given[0]!;
+    const target = this.parentTarget(parent, user, supports, 'parents');
+    if (target.rank < ROLE_RANK.writer) throw driveError(403, 'insufficientParentPermissions', 'Insufficient permissions for the specified parent.', { location: 'parents' });
+    const f: FakeFile = {
+      id: `1F${this.nextId()}`,
+      name: body.name,
+      mimeType: typeof body.mimeType === 'string' ? body.mimeType : 'application/octet-stream',
+      parents: [parent],
+      trashed: false,
+      version: 1,
+      modifiedTime: this.tick(),
+      permissions: [],
+    };
+    f.createdTime = f.modifiedTime;
+    if (target.driveId) f.driveId = target.driveId;
+    else {
+      f.owner = user;
+      f.permissions.push({ id: this.permId(user), type: 'user', role: 'owner', emailAddress: user });
+    }
+    if (body.appProperties && typeof body.appProperties === 'object') f.appProperties = this.mergeProperties({}, body.appProperties as Record<string, unknown>);
+    this.files.set(f.id, f);
+    this.record(f, new Set());
+    const r = this.resource(f, { withPermissions: true });
+    this.send(res, 200, q.fields ? project(r, parseFields(q.fields)) : r);
+  }
+
+  private filesUpdate(res: ServerResponse, q: Record<string, string>, user: string, id: string, body: Record<string, unknown>): void {
+    const supports = truthy(q.supportsAllDrives);
+    const f = this.visibleFile(id, user, supports);
+    if (body.parents !== undefined) {
+      throw driveError(403, 'fieldNotWritable', 'The parents field is not directly writable in update requests. Use the addParents and removeParents parameters instead.');
+    }
+    for (const k of ['id', 'owners', 'permissions', 'driveId', 'md5Checksum', 'size', 'version']) {
+      if (body[k] !== undefined) throw driveError(403, 'fieldNotWritable', `The resource body includes fields which are not directly writable.`);
+    }
+    if (this.rank(f, user) < ROLE_RANK.writer) throw insufficient();
+    const before = this.audience(f);
+    const split = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean).map((x) => (x === 'root' ? this.rootId(user) : x)) : []);
+    const add = split(q.addParents);
+    const remove = split(q.removeParents);
+    // validate everything before changing anything
+    const props = body.appProperties !== undefined && body.appProperties !== null ? this.mergeProperties(f.appProperties ?? {}, body.appProperties as Record<string, unknown>) : undefined;
+    if (add.length || remove.length) this.move(f, user, add, remove, supports);
+    if (props) {
+      if (Object.keys(props).length) f.appProperties = props;
+      else delete f.appProperties;
+    }
+    if (typeof body.name === 'string' && body.name) f.name = body.name;
+    if (typeof body.trashed === 'boolean') f.trashed = body.trashed;
+    f.version++;
+    this.record(f, before);
+    const r = this.resource(f, { withPermissions: true });
+    this.send(res, 200, q.fields ? project(r, parseFields(q.fields)) : r);
+  }
+
+  /** appProperties merge with Drive's limits; a null value clears the key. */
+  private mergeProperties(current: Record<string, string>, patch: Record<string, unknown>): Record<string, string> {
+    if (typeof patch !== 'object' || Array.isArray(patch)) throw driveError(400, 'invalid', 'Invalid value for appProperties.', { location: 'appProperties' });
+    const out = { ...current };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) {
+        delete out[k];
+        continue;
+      }
+      const value = String(v);
+      if (Buffer.byteLength(k, 'utf8') + Buffer.byteLength(value, 'utf8') > PROPERTY_BYTES) {
+        throw driveError(400, 'invalidProperty', `The property "${k}" exceeds the maximum size of ${PROPERTY_BYTES} bytes for its key and value.`, { location: 'appProperties' });
+      }
+      out[k] = value;
+    }
+    if (Object.keys(out).length > APP_PROPERTIES_PER_APP) {
+      throw driveError(403, 'propertiesLimitExceeded', `The limit of ${APP_PROPERTIES_PER_APP} app properties on this file has been exceeded.`, { location: 'appProperties' });
+    }
+    return out;
+  }
+
+  /**
+   * A move under the single-parent model (see the header for the rules). Checks everything first,
+   * then changes the item's parents, drive and ownership.
+   */
+  private move(f: FakeFile, user: string, add: string[], remove: string[], supports: boolean): void {
+    if (add.length > 1) throw driveError(403, 'cannotAddParent', 'Increasing the number of parents is not allowed');
+    const isOwner = !f.driveId && f.owner === user;
+    const targets = add.map((a) => this.parentTarget(a, user, supports, 'addParents'));
+    // The owner adding a single parent takes the item out of all its folders.
+    const removing = isOwner && add.length === 1 ? [...new Set([...remove, ...f.parents])] : remove.filter((r) => f.parents.includes(r));
+    const next = [...new Set([...f.parents.filter((p) => !removing.includes(p)), ...add])];
+    if (next.length > 1) throw driveError(403, 'cannotAddParent', 'Increasing the number of parents is not allowed');
+    if (next.length === 0) {
+      if (f.driveId) throw driveError(403, 'cannotRemoveLastParent', 'An item in a shared drive must have a parent.');
+      next.push(this.rootId(f.owner!));
+    }
+    const role = this.rank(f, user);
+    if (role < ROLE_RANK.writer) throw insufficient();
+    for (const t of targets) {
+      if (t.rank < ROLE_RANK.writer) throw driveError(403, 'insufficientParentPermissions', 'Insufficient permissions for the specified parent.', { location: 'addParents' });
+    }
+    if (!isOwner && !f.driveId) {
+      for (const r of removing) {
+        if (this.parentTarget(r, user, supports, 'removeParents', true).rank < ROLE_RANK.writer) {
+          throw driveError(403, 'insufficientFilePermissions', 'The user does not have sufficient permissions to remove this item from its folder.', { location: 'removeParents' });
+        }
+      }
+    }
+    const from = f.driveId;
+    const to = targets.length ? targets[0]!.driveId : f.driveId;
+    const memberRank = (driveId: string) => ROLE_RANK[this.drives.get(driveId)?.roles[user] ?? 'reader'] * (this.drives.get(driveId)?.members.includes(user) ? 1 : 0);
+    if (from && to === from && targets.length && memberRank(from) < ROLE_RANK.fileOrganizer) {
+      throw driveError(403, 'insufficientFilePermissions', 'The user does not have sufficient permissions to move this item within the shared drive.');
+    }
+    if (from && to !== from && memberRank(from) < ROLE_RANK.organizer) {
+      throw driveError(403, 'insufficientFilePermissions', 'Only a manager of the shared drive can move this item out of it.');
+    }
+    if (!from && to && !isOwner) throw driveError(403, 'insufficientFilePermissions', 'Only the owner of an item can move it into a shared drive.');
+    if (to && to !== from && memberRank(to) < ROLE_RANK.writer) throw driveError(403, 'insufficientParentPermissions', 'Insufficient permissions for the specified parent.', { location: 'addParents' });
+    // Apply.
+    f.parents = next;
+    if (from && !to) {
+      // out of a shared drive: the mover owns it in My Drive; direct grants stay
+      f.permissions = f.permissions.filter((x) => !(x.type === 'user' && x.emailAddress?.toLowerCase() === user));
+      f.permissions.unshift({ id: this.permId(user), type: 'user', role: 'owner', emailAddress: user });
+      f.owner = user;
+      delete f.driveId;
+    } else if (to && to !== from) {
+      const prev = f.owner;
+      f.driveId = to;
+      delete f.owner;
+      const d = this.drives.get(to)!;
+      f.permissions = f.permissions.filter((x) => x.role !== 'owner');
+      if (prev && !d.members.includes(prev)) f.permissions.push({ id: this.permId(prev), type: 'user', role: 'writer', emailAddress: prev });
+    }
+  }
+
+  /** A folder an item may be put in (or taken out of): a user's root, a shared drive's root, or a folder. */
+  private parentTarget(id: string, user: string, supports: boolean, location: string, lenient = false): { rank: number; driveId?: string } {
+    const d = this.drives.get(id);
+    if (d) {
+      if (!supports || !d.members.includes(user)) {
+        if (lenient) return { rank: 0 };
+        throw driveError(404, 'notFound', `File not found: ${id}.`, { location });
+      }
+      return { rank: ROLE_RANK[d.roles[user] ?? 'reader'], driveId: d.id };
+    }
+    if (id === this.rootId(user)) return { rank: ROLE_RANK.owner };
+    const f = this.files.get(id);
+    if (!f || f.mimeType !== FOLDER_MIME || !this.canGet(f, user) || (f.driveId && !supports)) {
+      if (lenient) return { rank: 0 };
+      throw driveError(404, 'notFound', `File not found: ${id}.`, { location });
+    }
+    const out: { rank: number; driveId?: string } = { rank: this.rank(f, user) };
+    if (f.driveId) out.driveId = f.driveId;
+    return out;
+  }
+
+  /** The widest role `user` holds on an item. */
+  private rank(f: FakeFile, user: string): number {
+    let r = 0;
+    if (f.driveId) {
+      const d = this.drives.get(f.driveId);
+      if (d?.members.includes(user)) r = ROLE_RANK[d.roles[user] ?? 'organizer'];
+    } else if (f.owner === user) return ROLE_RANK.owner;
+    const dom = user.slice(user.lastIndexOf('@') + 1);
+    for (const p of f.permissions) {
+      const hit =
+        p.type === 'anyone' || (p.type === 'domain' && p.domain?.toLowerCase() === dom) || ((p.type === 'user' || p.type === 'group') && p.emailAddress?.toLowerCase() === user);
+      if (hit) r = Math.max(r, ROLE_RANK[p.role]);
+    }
+    return r;
+  }
+
+  /** A user's root folder, or a shared drive's root folder, as files.get returns it. */
+  private rootFolder(id: string, user: string, supports: boolean): Record<string, unknown> | undefined {
+    if (id === 'root' || id === this.rootId(user)) {
+      return { kind: 'drive#file', id: this.rootId(user), name: 'My Drive', mimeType: FOLDER_MIME, trashed: false, owners: [{ kind: 'drive#user', emailAddress: user, me: true }] };
+    }
+    const d = this.drives.get(id);
+    if (d && supports && d.members.includes(user)) return { kind: 'drive#file', id: d.id, name: d.name, mimeType: FOLDER_MIME, trashed: false, driveId: d.id };
+    return undefined;
+  }
+
+  /** files.list orderBy: createdTime, modifiedTime, name (each optionally `desc`); default by id. */
+  private order(orderBy: string | undefined): (a: FakeFile, b: FakeFile) => number {
+    const byId = (a: FakeFile, b: FakeFile) => a.id.localeCompare(b.id);
+    if (!orderBy) return byId;
+    const keys = orderBy.split(',').map((k) => k.trim().split(/\s+/));
+    for (const [k] of keys) if (!['createdTime', 'modifiedTime', 'name', 'folder'].includes(k!)) throw driveError(400, 'invalid', 'Invalid Value', { location: 'orderBy' });
+    return (a, b) => {
+      for (const [k, dir] of keys) {
+        const va = k === 'name' ? a.name : k === 'folder' ? String(a.mimeType !== FOLDER_MIME) : k === 'createdTime' ? a.createdTime : a.modifiedTime;
+        const vb = k === 'name' ? b.name : k === 'folder' ? String(b.mimeType !== FOLDER_MIME) : k === 'createdTime' ? b.createdTime : b.modifiedTime;
+        const c = (va ?? '').localeCompare(vb ?? '');
+        if (c) return dir === 'desc' ? -c : c;
+      }
+      return byId(a, b);
+    };
   }
 
   private drivesList(res: ServerResponse, q: Record<string, string>, user: string): void {

@@ -12,8 +12,38 @@
  *                                             deleted facet; 410 resyncRequired on invalidated tokens
  *   GET  /v1.0/drives/{d}/items/{i}           with parentReference.path (/drive/root:/A/B)
  *   GET  /v1.0/drives/{d}/items/{i}/content   302 to /download/{d}/{i}?token=…&exp=…
- *   GET  /v1.0/drives/{d}/items/{i}/permissions
+ *   GET  /v1.0/drives/{d}/items/{i}/permissions   the effective permissions: the drive owner's
+ *                                             (roles owner), the item's own, and those of its
+ *                                             ancestor folders with `inheritedFrom` (same id)
  *   GET  /download/{d}/{i}?token=…            pre-authenticated, 401 once expired
+ *
+ * Remediation (writes; each bumps the item's eTag, never its cTag):
+ *   GET    /v1.0/drives/{d}/root, /drives/{d}/root:/a/b[:]   path addressing (404 itemNotFound)
+ *   GET    /v1.0/drives/{d}/items/{i}/permissions/{p}
+ *   DELETE /v1.0/drives/{d}/items/{i}/permissions/{p}  204; 404 itemNotFound when it is not there;
+ *                                             403 accessDenied for the owner; 400 invalidRequest
+ *                                             for an inherited one ("inheritedFrom must be null")
+ *   POST   /v1.0/drives/{d}/items/{i}/createLink      {type view|edit, scope anonymous|organization|
+ *                                             users}: 201 with a new link (a fresh webUrl), 200 with
+ *                                             the existing link of that type and scope
+ *   POST   /v1.0/drives/{d}/items/{i}/invite          {recipients, roles [read|write], requireSignIn,
+ *                                             sendInvitation}: 200 {value:[permission]}; a recipient
+ *                                             who already has a direct grant gets the new role
+ *   POST   /v1.0/shares/{u!base64url(webUrl)}/permission/grant   {recipients, roles}: adds people
+ *                                             to a specific-people link
+ *   PATCH  /v1.0/drives/{d}/items/{i}            name, description, parentReference {id[, driveId]}
+ *                                             (move); @microsoft.graph.conflictBehavior fail (default)
+ *                                             | rename | replace, in the body or the query; 409
+ *                                             nameAlreadyExists; 400 across drives, into a file or
+ *                                             into itself; 404 itemNotFound for a missing parent;
+ *                                             if-match → 412 preconditionFailed
+ *   POST   /v1.0/drives/{d}/items/{i}/children, /drives/{d}/root/children   folder create
+ *                                             ({name, folder:{}}), 201; conflictBehavior as above
+ *
+ * Link permissions carry `link.webUrl` as Graph's do (a secret: anyone holding it can open the
+ * item; tests check that none leaks). `description` is kept (Graph documents driveItem.description
+ * as read-write on OneDrive Personal); `descriptionWritable: false` makes the fake ignore it on
+ * PATCH the way a OneDrive for Business library may.
  *
  * Errors use Graph's body shape {"error":{"code","message","innerError":{"date","request-id"}}}.
  * Every /v1.0 request needs `Authorization: Bearer <token issued here>` (else 401
@@ -36,10 +66,17 @@ export interface FakeUser {
 export interface FakePermission {
   id: string;
   roles: string[];
-  link?: { scope: 'anonymous' | 'organization' | 'users'; type: 'view' | 'edit' };
+  /** `webUrl` is filled in by share()/createLink when absent (as Graph returns it). */
+  link?: { scope: 'anonymous' | 'organization' | 'users'; type: 'view' | 'edit'; webUrl?: string; preventsDownload?: boolean };
   grantedToV2?: { user: { id?: string; displayName?: string; email?: string } };
   grantedToIdentitiesV2?: { user: { id?: string; displayName?: string; email?: string } }[];
+  invitation?: { email: string; signInRequired: boolean };
+  hasPassword?: boolean;
+  expirationDateTime?: string;
 }
+
+/** A permission as GET …/permissions answers it: own, the owner's, or inherited from a folder. */
+export type EffectivePermission = FakePermission & { inheritedFrom?: { driveId: string; id: string; path: string } };
 
 export interface FakeItem {
   id: string;
@@ -56,12 +93,16 @@ export interface FakeItem {
   /** Change sequence number: the delta feed is ordered by it. */
   seq: number;
   deleted?: boolean;
+  /** The item's own (non-inherited) permissions; the owner's is implied (see effectivePermissions). */
   permissions: FakePermission[];
+  description?: string;
 }
 
 export interface Fault {
   /** Matches the request path (with the query), e.g. /\/content$/ or /root\/delta/. */
   match: RegExp;
+  /** Only requests with this method (GET, POST, PATCH, DELETE); default any. */
+  method?: string;
   status: number;
   code?: string;
   message?: string;
@@ -95,6 +136,10 @@ export interface GraphFakeOptions {
   domains?: string[];
   /** Lifetime of download URLs in ms. */
   downloadTtlMs?: number;
+  /** false: PATCH ignores `description` (answers 200 without keeping it). Default true. */
+  descriptionWritable?: boolean;
+  /** The tenant's default link scope when createLink has none. Default organization. */
+  defaultLinkScope?: 'anonymous' | 'organization' | 'users';
 }
 
 const STATUS_CODES: Record<number, string> = {
@@ -102,6 +147,7 @@ const STATUS_CODES: Record<number, string> = {
   401: 'InvalidAuthenticationToken',
   403: 'accessDenied',
   404: 'itemNotFound',
+  409: 'nameAlreadyExists',
   410: 'resyncRequired',
   429: 'TooManyRequests',
   500: 'generalException',
@@ -118,6 +164,8 @@ export class GraphFake {
   deltaPageSize: number;
   usersPageSize: number;
   downloadTtlMs: number;
+  descriptionWritable: boolean;
+  defaultLinkScope: 'anonymous' | 'organization' | 'users';
 
   readonly users: FakeUser[] = [];
   readonly items = new Map<string, FakeItem>();
@@ -125,7 +173,7 @@ export class GraphFake {
   readonly requests: RequestRecord[] = [];
   readonly faults: Fault[] = [];
   private removedHits = 0;
-  counters = { tokenRequests: 0, downloads: 0, downloadsWithAuth: 0, expiredDownloads: 0 };
+  counters = { tokenRequests: 0, downloads: 0, downloadsWithAuth: 0, expiredDownloads: 0, invitationsSent: 0 };
 
   private seq = 0;
   private nextId = 1;
@@ -152,6 +200,8 @@ export class GraphFake {
     this.deltaPageSize = opts.deltaPageSize ?? 3;
     this.usersPageSize = opts.usersPageSize ?? 2;
     this.downloadTtlMs = opts.downloadTtlMs ?? 60_000;
+    this.descriptionWritable = opts.descriptionWritable ?? true;
+    this.defaultLinkScope = opts.defaultLinkScope ?? 'organization';
   }
 
   static async start(opts: GraphFakeOptions = {}): Promise<GraphFake> {
@@ -247,13 +297,65 @@ export class GraphFake {
     this.bump(it, false);
   }
 
-  /** Adds a permission (sharing link or grant); the item gets the `shared` facet. */
+  /** Adds a permission (sharing link or grant); the item gets the `shared` facet. Folders' permissions are inherited by what is in them. */
   share(itemId: string, perm: Omit<FakePermission, 'id'>): FakePermission {
     const it = this.item(itemId);
     const p: FakePermission = { id: randomBytes(6).toString('hex'), ...perm };
+    if (p.link) p.link = { ...p.link, webUrl: p.link.webUrl ?? this.newLinkUrl(it) };
     it.permissions.push(p);
     this.bump(it, false);
     return p;
+  }
+
+  /** A fresh sharing URL: the token in it is the secret. */
+  private newLinkUrl(it: FakeItem): string {
+    return `https://contoso-my.sharepoint.com/:i:/g/personal/${encodeURIComponent(it.driveId)}/${randomBytes(18).toString('base64url')}`;
+  }
+
+  /** Every sharing URL issued so far (tests check that none leaks). */
+  issuedLinkUrls(): string[] {
+    const out: string[] = [];
+    for (const it of this.items.values()) for (const p of it.permissions) if (p.link?.webUrl) out.push(p.link.webUrl);
+    return [...out, ...this.retiredLinkUrls];
+  }
+  private readonly retiredLinkUrls: string[] = [];
+
+  /** The drive owner's permission, as Graph lists it on every item of a OneDrive. */
+  ownerPermission(driveId: string): FakePermission {
+    const d = this.drives.get(driveId)!;
+    const u = this.users.find((x) => x.id === d.ownerId);
+    const upn = u?.userPrincipalName ?? 'owner@unknown';
+    return { id: `aTowIy5mfG1lbWJlcnNoaXB8${Buffer.from(upn).toString('base64url')}`, roles: ['owner'], grantedToV2: { user: { id: d.ownerId, displayName: upn.split('@')[0], email: upn } } };
+  }
+
+  /** What GET …/permissions answers for the item: the owner's, its own, then its folders' (inheritedFrom). */
+  effectivePermissions(itemId: string): EffectivePermission[] {
+    const it = this.item(itemId);
+    const out: EffectivePermission[] = [this.ownerPermission(it.driveId), ...it.permissions.map((p) => structuredClone(p))];
+    const seen = new Set(out.map((p) => p.id));
+    for (let cur = it.parentId ? this.items.get(it.parentId) : undefined; cur; cur = cur.parentId ? this.items.get(cur.parentId) : undefined) {
+      for (const p of cur.permissions) {
+        if (p.roles.includes('owner') || seen.has(p.id)) continue;
+        seen.add(p.id);
+        const path = cur.root ? '/drive/root:' : `${this.folderPath(cur)}/${encodeURIComponent(cur.name)}`;
+        out.push({ ...structuredClone(p), inheritedFrom: { driveId: cur.driveId, id: cur.id, path } });
+      }
+    }
+    return out;
+  }
+
+  /** The live (not deleted) children of a folder. */
+  childrenOf(folderId: string): FakeItem[] {
+    return [...this.items.values()].filter((c) => c.parentId === folderId && !c.deleted);
+  }
+
+  /** The item at `a/b/c` below the drive's root (case-insensitive, as OneDrive names are), if any. */
+  itemAtPath(driveId: string, path: string): FakeItem | undefined {
+    let cur: FakeItem | undefined = this.items.get(this.rootOf(driveId));
+    for (const name of path.split('/').filter(Boolean)) {
+      cur = cur ? this.childrenOf(cur.id).find((c) => c.name.toLowerCase() === name.toLowerCase()) : undefined;
+    }
+    return cur;
   }
 
   item(itemId: string): FakeItem {
@@ -358,7 +460,7 @@ export class GraphFake {
     if (tokenMatch && req.method === 'POST') return this.token(decodeURIComponent(tokenMatch[1]!), await this.readBody(req), res);
 
     for (const f of this.faults as Array<Fault & { rand?: () => number }>) {
-      if ((f.times ?? 1) > 0 && f.match.test(path)) {
+      if ((f.times ?? 1) > 0 && f.match.test(path) && (f.method === undefined || f.method.toUpperCase() === rec.method)) {
         if (f.rand && f.rand() >= (f.probability ?? 0)) continue;
         f.times = (f.times ?? 1) - 1;
         f.hits = (f.hits ?? 0) + 1;
@@ -374,10 +476,26 @@ export class GraphFake {
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (!bearer) return this.graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
     if (!this.accessTokens.has(bearer)) return this.graphError(res, 401, 'InvalidAuthenticationToken', 'IDX14100: JWT is not well formed.');
-    if (req.method !== 'GET') return this.graphError(res, 405, 'BadRequest', 'Method not allowed in this fake');
-
+    const method = rec.method.toUpperCase();
     const p = url.pathname.slice('/v1.0'.length).split('/').map(decodeURIComponent);
     // p[0] === ''
+    const notFound = () => this.graphError(res, 404, 'itemNotFound', 'The resource could not be found.');
+    const notAllowed = () => this.graphError(res, 405, 'BadRequest', `Method ${method} not allowed on ${url.pathname}`);
+    let body: Record<string, unknown> = {};
+    if (method === 'POST' || method === 'PATCH') {
+      const raw = await this.readBody(req);
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        return this.graphError(res, 400, 'BadRequest', 'Unable to read JSON request payload.');
+      }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return this.graphError(res, 400, 'BadRequest', 'The request payload must be a JSON object.');
+    }
+    if (p[1] === 'shares' && p.length === 5 && p[3] === 'permission' && p[4] === 'grant') {
+      if (method !== 'POST') return notAllowed();
+      return this.grantLink(p[2]!, body, res);
+    }
+    if (method !== 'GET' && !(p[1] === 'drives')) return notAllowed();
     if (p[1] === 'users' && p.length === 2) return this.listUsers(url, res);
     if (p[1] === 'users' && p.length === 4 && p[3] === 'drive') return this.userDrive(p[2]!, res);
     if (p[1] === 'organization' && p.length === 2) {
@@ -385,17 +503,254 @@ export class GraphFake {
     }
     if (p[1] === 'drives' && p.length >= 4) {
       const drive = this.drives.get(p[2]!);
-      if (!drive) return this.graphError(res, 404, 'itemNotFound', 'The resource could not be found.');
-      if (p[3] === 'root' && p[4] === 'delta' && p.length === 5) return this.delta(drive.id, url, res);
+      if (!drive) return notFound();
+      if (p[3] === 'root' && p[4] === 'delta' && p.length === 5) return method === 'GET' ? this.delta(drive.id, url, res) : notAllowed();
+      // Addressing: /items/{id}/rest, /root/rest, or the path form /root:/a/b[:]/rest.
+      let it: FakeItem | undefined;
+      let rest: string[];
       if (p[3] === 'items' && p.length >= 5) {
-        const it = this.items.get(p[4]!);
-        if (!it || it.driveId !== drive.id || it.deleted) return this.graphError(res, 404, 'itemNotFound', 'The resource could not be found.');
-        if (p.length === 5) return this.json(res, this.select(this.view(it, true), url));
-        if (p[5] === 'content' && p.length === 6) return this.content(it, res);
-        if (p[5] === 'permissions' && p.length === 6) return this.json(res, { value: it.permissions });
+        it = this.items.get(p[4]!);
+        if (it && (it.driveId !== drive.id || it.deleted)) it = undefined;
+        rest = p.slice(5);
+      } else if (p[3] === 'root') {
+        it = this.items.get(drive.rootId);
+        rest = p.slice(4);
+      } else if (p[3]!.startsWith('root:')) {
+        const names: string[] = [];
+        let i = 4;
+        if (p[3] === 'root:') {
+          for (; i < p.length; i++) {
+            const seg = p[i]!;
+            if (seg.endsWith(':')) {
+              if (seg.length > 1) names.push(seg.slice(0, -1));
+              i++;
+              break;
+            }
+            names.push(seg);
+          }
+        }
+        it = this.itemAtPath(drive.id, names.join('/'));
+        rest = p.slice(i);
+      } else {
+        return this.graphError(res, 400, 'BadRequest', `Resource not found for the segment '${p[3] ?? ''}'.`);
+      }
+      if (!it) return notFound();
+      if (rest.length === 0) {
+        if (method === 'GET') return this.json(res, this.select(this.view(it, true), url));
+        if (method === 'PATCH') return this.update(it, body, url, req, res);
+        return notAllowed();
+      }
+      if (rest[0] === 'content' && rest.length === 1) return method === 'GET' ? this.content(it, res) : notAllowed();
+      if (rest[0] === 'permissions' && rest.length === 1) return method === 'GET' ? this.json(res, { value: this.effectivePermissions(it.id) }) : notAllowed();
+      if (rest[0] === 'permissions' && rest.length === 2) {
+        const perm = this.effectivePermissions(it.id).find((x) => x.id === rest[1]);
+        if (method === 'GET') return perm ? this.json(res, perm) : notFound();
+        if (method === 'DELETE') return this.deletePermission(it, perm, res);
+        return notAllowed();
+      }
+      if (rest[0] === 'createLink' && rest.length === 1) return method === 'POST' ? this.createLink(it, body, res) : notAllowed();
+      if (rest[0] === 'invite' && rest.length === 1) return method === 'POST' ? this.invite(it, body, res) : notAllowed();
+      if (rest[0] === 'children' && rest.length === 1) {
+        if (method === 'GET') return this.json(res, { value: this.childrenOf(it.id).map((c) => this.select(this.view(c, true), url)) });
+        if (method === 'POST') return this.createChild(it, body, url, res);
+        return notAllowed();
       }
     }
     return this.graphError(res, 400, 'BadRequest', `Resource not found for the segment '${p[1] ?? ''}'.`);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private static readonly BAD_NAME = /["*:<>?/\\|]|^\s|\s$|^\.+$|^$/;
+
+  private conflictBehavior(body: Record<string, unknown>, url: URL): string {
+    const v = body['@microsoft.graph.conflictBehavior'] ?? url.searchParams.get('@microsoft.graph.conflictBehavior') ?? 'fail';
+    return String(v);
+  }
+
+  /** A sibling in `parentId` named `name` (case-insensitive), other than `self`. */
+  private sibling(parentId: string, name: string, self?: string): FakeItem | undefined {
+    return this.childrenOf(parentId).find((c) => c.id !== self && c.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** `name 1.ext`, `name 2.ext`, ... : the first one free in the folder (OneDrive's rename). */
+  private freeName(parentId: string, name: string, self?: string): string {
+    const dot = name.lastIndexOf('.');
+    const stem = dot > 0 ? name.slice(0, dot) : name;
+    const ext = dot > 0 ? name.slice(dot) : '';
+    for (let n = 1; ; n++) {
+      const cand = `${stem} ${n}${ext}`;
+      if (!this.sibling(parentId, cand, self)) return cand;
+    }
+  }
+
+  private update(it: FakeItem, body: Record<string, unknown>, url: URL, req: IncomingMessage, res: ServerResponse): void {
+    const ifMatch = req.headers['if-match'];
+    if (typeof ifMatch === 'string' && ifMatch !== '*' && ifMatch !== it.eTag && ifMatch !== it.cTag) {
+      return this.graphError(res, 412, 'preconditionFailed', 'ETag does not match current item\'s value');
+    }
+    const known = new Set(['name', 'description', 'parentReference', '@microsoft.graph.conflictBehavior', 'fileSystemInfo']);
+    for (const k of Object.keys(body)) if (!known.has(k)) return this.graphError(res, 400, 'invalidRequest', `Property ${k} is read-only or not supported on driveItem.`);
+    let parentId = it.parentId;
+    const ref = body.parentReference as { id?: unknown; driveId?: unknown; path?: unknown } | undefined;
+    if (ref !== undefined) {
+      if (it.root) return this.graphError(res, 400, 'invalidRequest', 'The root folder cannot be moved.');
+      if (!ref || typeof ref !== 'object') return this.graphError(res, 400, 'invalidRequest', 'parentReference must be an object.');
+      if (ref.driveId !== undefined && ref.driveId !== it.driveId) return this.graphError(res, 400, 'invalidRequest', 'Items cannot be moved between drives using this request.');
+      let parent: FakeItem | undefined;
+      if (typeof ref.id === 'string') {
+        if (ref.id === 'root') return this.graphError(res, 400, 'invalidRequest', 'Use the id of the root folder, not "root", in parentReference.');
+        parent = this.items.get(ref.id);
+      } else if (typeof ref.path === 'string') {
+        const m = /^\/drive\/root:(.*)$/.exec(ref.path);
+        parent = m ? this.itemAtPath(it.driveId, decodeURIComponent(m[1]!)) : undefined;
+      } else return this.graphError(res, 400, 'invalidRequest', 'parentReference needs an id or a path.');
+      if (!parent || parent.deleted || parent.driveId !== it.driveId) return this.graphError(res, 404, 'itemNotFound', 'The parent item could not be found.');
+      if (!parent.folder) return this.graphError(res, 400, 'invalidRequest', 'The parent item is not a folder.');
+      for (let cur: FakeItem | undefined = parent; cur; cur = cur.parentId ? this.items.get(cur.parentId) : undefined) {
+        if (cur.id === it.id) return this.graphError(res, 400, 'invalidRequest', 'An item cannot be moved into itself or one of its descendants.');
+      }
+      parentId = parent.id;
+    }
+    let name = it.name;
+    if (body.name !== undefined) {
+      if (typeof body.name !== 'string' || GraphFake.BAD_NAME.test(body.name)) return this.graphError(res, 400, 'invalidRequest', 'The provided name contains invalid characters or is empty.');
+      name = body.name;
+    }
+    if (parentId && (parentId !== it.parentId || name !== it.name)) {
+      const other = this.sibling(parentId, name, it.id);
+      if (other) {
+        const cb = this.conflictBehavior(body, url);
+        if (cb === 'rename') name = this.freeName(parentId, name, it.id);
+        else if (cb === 'replace' && !other.folder && !it.folder) {
+          other.deleted = true;
+          this.bump(other, false);
+        } else return this.graphError(res, 409, 'nameAlreadyExists', 'The specified item name already exists.');
+      }
+    }
+    if (body.description !== undefined && typeof body.description !== 'string' && body.description !== null) return this.graphError(res, 400, 'invalidRequest', 'description must be a string.');
+    it.parentId = parentId;
+    it.name = name;
+    if (body.description !== undefined && this.descriptionWritable) it.description = (body.description as string | null) ?? undefined;
+    this.bump(it, false);
+    this.json(res, this.view(it, true));
+  }
+
+  private createChild(parent: FakeItem, body: Record<string, unknown>, url: URL, res: ServerResponse): void {
+    if (!parent.folder) return this.graphError(res, 400, 'invalidRequest', 'The parent item is not a folder.');
+    if (body.folder === undefined || body.folder === null || typeof body.folder !== 'object') return this.graphError(res, 400, 'invalidRequest', 'Only folders can be created this way; upload file content with PUT.');
+    if (typeof body.name !== 'string' || GraphFake.BAD_NAME.test(body.name)) return this.graphError(res, 400, 'invalidRequest', 'The provided name contains invalid characters or is empty.');
+    let name = body.name;
+    const other = this.sibling(parent.id, name);
+    if (other) {
+      const cb = this.conflictBehavior(body, url);
+      if (cb === 'rename') name = this.freeName(parent.id, name);
+      else if (cb === 'replace' && other.folder) return this.json(res, this.view(other, true), 200);
+      else return this.graphError(res, 409, 'nameAlreadyExists', 'The specified item name already exists.');
+    }
+    const f = this.addFolder(parent.driveId, name, parent.id);
+    this.json(res, this.view(f, true), 201);
+  }
+
+  private deletePermission(it: FakeItem, perm: EffectivePermission | undefined, res: ServerResponse): void {
+    if (!perm) return this.graphError(res, 404, 'itemNotFound', 'The permission could not be found.');
+    if (perm.roles.includes('owner')) return this.graphError(res, 403, 'accessDenied', "The owner's permission cannot be removed.");
+    if (perm.inheritedFrom) {
+      return this.graphError(res, 400, 'invalidRequest', 'Only sharing permissions that are not inherited can be deleted; the inheritedFrom property must be null.');
+    }
+    const i = it.permissions.findIndex((x) => x.id === perm.id);
+    const [gone] = it.permissions.splice(i, 1);
+    if (gone?.link?.webUrl) this.retiredLinkUrls.push(gone.link.webUrl);
+    this.bump(it, false);
+    res.writeHead(204);
+    res.end();
+  }
+
+  private createLink(it: FakeItem, body: Record<string, unknown>, res: ServerResponse): void {
+    const type = body.type;
+    if (type === 'embed') return this.graphError(res, 400, 'invalidRequest', 'Embed links are only supported on OneDrive personal.');
+    if (type !== 'view' && type !== 'edit') return this.graphError(res, 400, 'invalidRequest', 'Invalid value for type: expected view, edit or embed.');
+    const scope = body.scope ?? this.defaultLinkScope;
+    if (scope !== 'anonymous' && scope !== 'organization' && scope !== 'users') return this.graphError(res, 400, 'invalidRequest', 'Invalid value for scope: expected anonymous, organization or users.');
+    if (body.password !== undefined) return this.graphError(res, 400, 'invalidRequest', 'Passwords on links are only supported on OneDrive personal.');
+    if (it.root) return this.graphError(res, 403, 'accessDenied', 'The root folder cannot be shared.');
+    const existing = it.permissions.find((x) => x.link?.type === type && x.link.scope === scope);
+    if (existing) return this.json(res, existing, 200);
+    const p: FakePermission = { id: randomBytes(6).toString('hex'), roles: [type === 'edit' ? 'write' : 'read'], link: { type, scope, webUrl: this.newLinkUrl(it), preventsDownload: false }, hasPassword: false };
+    if (scope === 'users') p.grantedToIdentitiesV2 = [];
+    if (typeof body.expirationDateTime === 'string') p.expirationDateTime = body.expirationDateTime;
+    it.permissions.push(p);
+    this.bump(it, false);
+    this.json(res, p, 201);
+  }
+
+  /** Recipients (driveRecipient: email, objectId or alias) as identities; undefined when one is invalid. */
+  private recipients(body: Record<string, unknown>): Array<{ id?: string; displayName?: string; email?: string }> | undefined {
+    const list = body.recipients;
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    const out: Array<{ id?: string; displayName?: string; email?: string }> = [];
+    for (const r of list as Array<{ email?: unknown; objectId?: unknown; alias?: unknown }>) {
+      if (r && typeof r.email === 'string' && r.email.includes('@')) {
+        const email = r.email.toLowerCase();
+        const u = this.users.find((x) => x.userPrincipalName.toLowerCase() === email || x.mail.toLowerCase() === email);
+        out.push(u ? { id: u.id, displayName: u.userPrincipalName.split('@')[0], email } : { displayName: email, email });
+      } else if (r && typeof r.objectId === 'string') {
+        const u = this.users.find((x) => x.id === r.objectId);
+        if (!u) return undefined;
+        out.push({ id: u.id, displayName: u.userPrincipalName.split('@')[0], email: u.userPrincipalName.toLowerCase() });
+      } else return undefined;
+    }
+    return out;
+  }
+
+  private roles(body: Record<string, unknown>): string[] | undefined {
+    const roles = body.roles;
+    if (!Array.isArray(roles) || roles.length !== 1 || (roles[0] !== 'read' && roles[0] !== 'write')) return undefined;
+    return [roles[0] as string];
+  }
+
+  private invite(it: FakeItem, body: Record<string, unknown>, res: ServerResponse): void {
+    const people = this.recipients(body);
+    if (!people) return this.graphError(res, 400, 'invalidRequest', 'recipients must be a non-empty list of driveRecipient (email or objectId).');
+    const roles = this.roles(body);
+    if (!roles) return this.graphError(res, 400, 'invalidRequest', 'Invalid value for role: expected ["read"] or ["write"].');
+    if (it.root) return this.graphError(res, 403, 'accessDenied', 'The root folder cannot be shared.');
+    const signIn = body.requireSignIn === true;
+    if (body.sendInvitation === true) this.counters.invitationsSent += people.length;
+    const out: FakePermission[] = [];
+    for (const user of people) {
+      let p = it.permissions.find((x) => !x.link && x.grantedToV2?.user.email?.toLowerCase() === user.email);
+      if (p) p.roles = roles;
+      else {
+        p = { id: randomBytes(6).toString('hex'), roles, grantedToV2: { user }, invitation: { email: user.email!, signInRequired: signIn } };
+        it.permissions.push(p);
+      }
+      out.push(p);
+    }
+    this.bump(it, false);
+    this.json(res, { value: out });
+  }
+
+  /** POST /shares/{u!…}/permission/grant: people added to a specific-people link. */
+  private grantLink(encoded: string, body: Record<string, unknown>, res: ServerResponse): void {
+    let url: string;
+    try {
+      if (!encoded.startsWith('u!')) throw new Error('prefix');
+      url = Buffer.from(encoded.slice(2), 'base64url').toString('utf8');
+    } catch {
+      return this.graphError(res, 400, 'invalidRequest', 'The sharing URL is not encoded correctly.');
+    }
+    let hit: { it: FakeItem; p: FakePermission } | undefined;
+    for (const it of this.items.values()) for (const p of it.permissions) if (p.link?.webUrl === url && !it.deleted) hit = { it, p };
+    if (!hit) return this.graphError(res, 404, 'itemNotFound', 'The sharing link could not be found.');
+    const people = this.recipients(body);
+    if (!people) return this.graphError(res, 400, 'invalidRequest', 'recipients must be a non-empty list of driveRecipient (email or objectId).');
+    if (!this.roles(body)) return this.graphError(res, 400, 'invalidRequest', 'Invalid value for role: expected ["read"] or ["write"].');
+    if (hit.p.link!.scope !== 'users') return this.graphError(res, 400, 'invalidRequest', 'Only specific-people links can be granted to recipients.');
+    const ids = (hit.p.grantedToIdentitiesV2 ??= []);
+    for (const user of people) if (!ids.some((x) => x.user.email === user.email)) ids.push({ user });
+    this.bump(hit.it, false);
+    this.json(res, { value: [hit.p] });
   }
 
   private token(tenant: string, body: string, res: ServerResponse): void {
@@ -471,6 +826,7 @@ export class GraphFake {
       size: it.content?.length ?? 0,
       webUrl: `https://contoso-my.sharepoint.com/personal/${it.driveId}/${encodeURIComponent(it.name)}`,
     };
+    if (it.description !== undefined) v.description = it.description;
     if (it.root) v.root = {};
     else {
       const parent: Record<string, unknown> = { driveId: it.driveId, driveType: 'business', id: it.parentId };
