@@ -157,7 +157,7 @@ export interface Connector {
   quarantine?(ref: ObjectRef, target: QuarantineTarget): Promise<ObjectRef>;
   /** Undoes quarantine: puts the object at `quarantined` back where `before` says it was. Returns it there. */
   release?(quarantined: ObjectRef, before: LiveState): Promise<ObjectRef>;
-  /** Sets casb's tags (S3 object tags, Drive appProperties, OneDrive description) so owners can see why. */
+  /** Sets casb's tags (S3 object tags, Drive appProperties, OneDrive description) so owners can see why; an empty value removes that key. */
   tag?(ref: ObjectRef, tags: Record<string, string>): Promise<void>;
 }
 

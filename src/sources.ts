@@ -26,7 +26,7 @@ export const sourceSchema = z
     tokenUrl: z.string().url().optional(),
     /** gdrive/onedrive tenant scans: scan these users instead of enumerating the directory. */
     users: z.array(z.string().email()).optional(),
-    /** gdrive tenant scans: the Workspace admin impersonated to read the user directory. */
+    /** gdrive: the Workspace admin impersonated to read the user directory (tenant scans) and owning the quarantine folder (casb remediate). */
     admin: z.string().email().optional(),
     /** The organisation's own domains (exposure: who counts as external). */
     domains: z.array(z.string().min(1)).optional(),
@@ -106,9 +106,10 @@ export async function addSource(file: string, name: string, cfg: SourceConfig): 
   const allowed = OPTIONS_FOR[kind] ?? [];
   const extra = (Object.keys(config) as Array<keyof SourceConfig>).filter((k) => k !== 'uri' && !allowed.includes(k));
   if (extra.length) throw new UserError(`source '${name}': ${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${extra.length > 1 ? 'do' : 'does'} not apply to ${kind} sources`);
-  if (kind === 'gdrive' && (config.users || config.admin)) {
+  if (kind === 'gdrive' && config.users) {
+    // (--admin applies to one user's source too: the admin owns the quarantine folder of casb remediate)
     const loc = (await import('../connectors/gdrive/uri.js')).parseGdriveUri(config.uri);
-    if (loc.user) throw new UserError(`source '${name}': --users and --admin are for a whole domain (gdrive://${loc.domain}), not for one user's ${config.uri}`);
+    if (loc.user) throw new UserError(`source '${name}': --users is for a whole domain (gdrive://${loc.domain}), not for one user's ${config.uri}`);
     if (loc.users && config.users) throw new UserError(`source '${name}': the users are given twice (in the URI and with --users); give them once`);
   }
   const badDomain = config.domains?.find((d) => !/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i.test(d));

@@ -15,7 +15,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import type { ObjectRef } from '../connectors/contract.js';
+import type { Grant, ObjectRef } from '../connectors/contract.js';
+import { exposureOfGrants } from '../src/remediation/exposure.js';
 import { createLocalConnector } from '../connectors/local/index.js';
 import { remediate, restoreAction, type RemediateRequest } from '../src/remediation/runner.js';
 import type { Store } from '../src/store/index.js';
@@ -153,15 +154,19 @@ for (const name of NAMES) {
       });
     }
 
-    test('tag: sets casb-finding and casb-label; again is a no-op', async (t) => {
+    test('tag: sets casb-finding and casb-label and nothing else; again is a no-op; restore takes them off', async (t) => {
       const s = await setup(t, 'tag');
       if (!s) return;
+      const before = await s.src.view();
       const applied = (await s.run('tag')).results[0]!;
       assert.equal(applied.status, 'applied', applied.detail);
       const v = await s.src.view();
-      assert.equal(v.tags['casb-finding'], s.findingId);
-      assert.equal(v.tags['casb-label'], 'passport');
+      assert.deepEqual(v.tags, { ...before.tags, 'casb-finding': s.findingId, 'casb-label': 'passport' });
+      assert.deepEqual(v.grants, before.grants);
       assert.equal((await s.run('tag')).results[0]!.status, 'noop');
+      const restored = await restoreAction(s.store, async () => s.src.connector(), applied.actionId!, { dryRun: false, actor: 'test' });
+      assert.equal(restored.status, 'applied', restored.detail);
+      assert.deepEqual(await s.src.view(), before);
     });
 
     test('quarantine: moves it out of reach with no sharing; again is a no-op; restore puts it back with its grants', async (t) => {
@@ -278,4 +283,49 @@ describe('remediation runner', () => {
     assert.match(r.results[0]!.detail, /inside the scanned folder/);
     assert.equal((await readFile(path.join(root, '0.jpg'), 'utf8')), 'bytes 0');
   });
+
+  test('a platform that says yes but changes nothing is failed:verify, and the finding stays open', async (t) => {
+    const { root, store } = await localSource(t, 1);
+    const local = createLocalConnector(root);
+    const grant = { id: 'p1', level: 'public' as const, who: 'anyone:reader', role: 'reader', revocable: true };
+    // a connector whose removeGrants returns without removing anything
+    const liar = {
+      ...local,
+      inspect: async (ref: ObjectRef) => ({ ...(await local.inspect!(ref)), grants: [grant] }),
+      removeGrants: async () => {},
+      addGrants: async () => {},
+    };
+    const r = await remediate(store, async () => liar, { action: 'revoke-public', filter: {}, dryRun: false, cap: 5, actor: 't' });
+    assert.equal(r.results[0]!.status, 'failed:verify');
+    assert.match(r.results[0]!.detail, /still granted after removal: anyone:reader/);
+    assert.equal((await store.listFindings({ status: 'open' })).length, 2);
+    const [a] = await store.listActions({});
+    assert.equal(a!.status, 'failed:verify');
+    assert.deepEqual((a!.before as { grants: unknown[] }).grants, [grant], 'the before-snapshot is kept');
+  });
+
+  test('exposure from grants: widest level; private without grants; unknown when a grant could not be read', () => {
+    const g = (level: Grant['level']): Grant => ({ id: level, level, who: level, role: 'r', revocable: true });
+    assert.equal(exposureOfGrants([]).level, 'private');
+    assert.equal(exposureOfGrants([g('internal'), g('external')]).level, 'external');
+    assert.equal(exposureOfGrants([g('internal'), g('unknown')]).level, 'unknown');
+    assert.equal(exposureOfGrants([g('public'), g('unknown')]).level, 'public');
+  });
+
+  test('an interrupt stops before the next item, never inside one; running again finishes the rest', async (t) => {
+    const { dir, root, store } = await localSource(t, 3);
+    const stop = new AbortController();
+    const local = createLocalConnector(root);
+    // Ctrl-C arrives while the first item is being quarantined
+    const interrupted = { ...local, quarantine: async (...a: Parameters<NonNullable<typeof local.quarantine>>) => (stop.abort(), local.quarantine!(...a)) };
+    const req: RemediateRequest = { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => path.join(dir, 'q'), signal: stop.signal };
+    const first = await remediate(store, async () => interrupted, req);
+    assert.deepEqual(first.results.map((r) => r.status), ['applied']);
+    assert.equal(first.notStarted, 2);
+    const second = await remediate(store, async () => local, { ...req, signal: undefined });
+    assert.deepEqual(second.results.map((r) => r.status), ['applied', 'applied']);
+    assert.deepEqual((await import('node:fs/promises').then((fs) => fs.readdir(root))), []);
+    assert.deepEqual((await import('node:fs/promises').then((fs) => fs.readdir(path.join(dir, 'q')))).sort(), ['0.jpg', '1.jpg', '2.jpg']);
+  });
 });
+

@@ -374,7 +374,10 @@ export class GdriveRemediation {
     }
     const loc = await this.mustLocate(ref, 'tagging');
     const name = this.label(ref, loc.file);
-    const merged = { ...(loc.file.appProperties ?? {}), ...tags };
+    // an empty value removes the key (restore of a tag action); Drive clears a property set to null
+    const merged: Record<string, string> = { ...(loc.file.appProperties ?? {}), ...tags };
+    for (const [k, v] of entries) if (v === '') delete merged[k];
+    const patch = Object.fromEntries(entries.map(([k, v]) => [k, v === '' ? null : v]));
     const count = Object.keys(merged).length;
     if (count > APP_PROPERTIES_LIMIT) {
       throw new ItemError('bad_request', `cannot tag ${name}: it would carry ${count} appProperties of this app, and Drive allows ${APP_PROPERTIES_LIMIT}: set fewer tags`);
@@ -382,7 +385,7 @@ export class GdriveRemediation {
     const actor = await this.actorFor(loc);
     const api = await this.host.api(actor, true);
     try {
-      await this.host.call(() => api.files.update({ fileId: loc.file.id!, supportsAllDrives: true, requestBody: { appProperties: tags }, fields: 'id' }));
+      await this.host.call(() => api.files.update({ fileId: loc.file.id!, supportsAllDrives: true, requestBody: { appProperties: patch as Record<string, string> }, fields: 'id' }));
     } catch (err) {
       throw this.fail(err, 'tagging', name, actor);
     }

@@ -675,6 +675,8 @@ export class S3Remediation {
       throw this.fail(err, 'read the tags of', where, 's3:GetObjectTagging');
     }
     const merged = { ...current, ...wanted };
+    // an empty value removes the key (restore of a tag action)
+    for (const [k, v] of Object.entries(tags)) if (String(v) === '') delete merged[k];
     if (sameTags(merged, current)) return;
     const n = Object.keys(merged).length;
     if (n > MAX_TAGS) {

@@ -80,8 +80,18 @@ export function registerRemediate(program: Command): void {
     const params = parseParams(flags.param);
     const so = storeOptions(flags);
     const store = await openStore(so);
+    // Ctrl-C: finish the item in hand (a quarantine is never left half done by us), then stop
+    const interrupt = new AbortController();
+    const onSignal = () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      process.stderr.write('\ncasb: stopping after the item in hand; run the same command again to go on. Press Ctrl-C again to quit now.\n');
+      interrupt.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       const report = await remediate(store, connectorsFor(flags, so.dataDir), {
+        signal: interrupt.signal,
         action: flags.action,
         params,
         ...(ids.length ? { findingIds: ids } : { filter: { label: flags.label, exposure: flags.exposure, source: flags.source } }),
@@ -93,8 +103,13 @@ export function registerRemediate(program: Command): void {
       });
       if (flags.json) for (const r of report.results) process.stdout.write(`${JSON.stringify(r)}\n`);
       else printResults(report.results, report.dryRun, policy.remediation.maxItems);
-      if (report.results.some((r) => r.status.startsWith('failed:'))) process.exitCode = 1;
+      if (report.notStarted) {
+        process.stderr.write(`casb: interrupted: ${report.notStarted} item(s) not started; run the same command again to go on (done items are no-ops then).\n`);
+        process.exitCode = 130;
+      } else if (report.results.some((r) => r.status.startsWith('failed:'))) process.exitCode = 1;
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await store.close();
     }
   });
@@ -102,7 +117,7 @@ export function registerRemediate(program: Command): void {
   connectorOptions(
     program
       .command('restore <action-id>')
-      .description('undo a quarantine or revoke from its before-snapshot: move the file back and grant again what was removed')
+      .description('undo a quarantine, revoke or tag from its before-snapshot: move the file back, grant again what was removed, put the tags back')
       .option('--dry-run', 'print what would be restored; change nothing')
       .option('--actor <name>', 'who is acting, for the audit (default: $CASB_ACTOR, else user@host)')
       .option('--json', 'the result as one JSON object'),

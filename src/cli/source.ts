@@ -25,7 +25,7 @@ export function registerSource(program: Command): void {
     .option('--endpoint <url>', 'S3-compatible endpoint')
     .option('--region <region>', 'S3 region')
     .option('--users <emails>', 'gdrive/onedrive tenant scans: comma-separated users to scan instead of the whole directory')
-    .option('--admin <email>', 'gdrive tenant scans: the Workspace admin impersonated to list the users')
+    .option('--admin <email>', 'gdrive: the Workspace admin impersonated to list the users (tenant scans), and owner of the quarantine folder (casb remediate)')
     .option('--domains <list>', "the organisation's own domains, comma-separated (who counts as external)")
     .option('--data-dir <dir>', 'data dir (default: $CASB_DATA_DIR or ./.casb)')
     .action(async (name: string, uri: string, f: AddFlags) => {

@@ -38,6 +38,8 @@ export interface RemediateRequest {
   actor?: string;
   /** Quarantine location per source (policy `remediation.quarantine`), if configured. */
   quarantineTo?: (sourceUri: string) => string | undefined;
+  /** Stop before the next item once aborted (Ctrl-C): the item in hand is finished, never cut in half. */
+  signal?: AbortSignal;
 }
 
 export interface ActionResult {
@@ -59,6 +61,8 @@ export interface RemediateReport {
   requestId: string;
   dryRun: boolean;
   results: ActionResult[];
+  /** Items selected but not started because the run was interrupted. */
+  notStarted: number;
 }
 
 export const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
@@ -129,12 +133,13 @@ export async function remediate(store: Store, connectorFor: ConnectorFor, req: R
   };
   try {
     for (const row of targets) {
+      if (req.signal?.aborted) break;
       results.push(await runOne(store, await connectorOf(row.source), def, params, row, { ...req, actor, requestId }));
     }
   } finally {
     for (const c of connectors.values()) await (await c.catch(() => undefined))?.close?.();
   }
-  return { requestId, dryRun: req.dryRun, results };
+  return { requestId, dryRun: req.dryRun, results, notStarted: targets.length - results.length };
 }
 
 async function runOne(
@@ -231,7 +236,7 @@ export async function restoreAction(store: Store, connectorFor: ConnectorFor, ac
   if (!/^\d{1,18}$/.test(actionId)) throw new UserError(`"${actionId}" is not an action id: use the ids casb actions prints.`);
   const row = await store.getAction(actionId);
   if (!row) throw new UserError(`no action ${actionId} in this database: check the id with casb actions.`);
-  if (row.action === 'restore' || row.action === 'tag') throw new UserError(`action ${actionId} is a ${row.action}, which cannot be undone by casb restore.`);
+  if (row.action === 'restore') throw new UserError(`action ${actionId} is a restore; to undo it, run the original action again.`);
   const base = { findingId: row.finding_id ?? '', itemId: row.item_id, source: row.source, path: row.path, action: 'restore', steps: [] as Step[] };
   if (row.restored_by) return { ...base, status: 'noop', detail: `action ${actionId} was already restored by action ${row.restored_by}` };
   if (row.status !== 'applied' && row.status !== 'failed:verify') {
@@ -246,10 +251,18 @@ export async function restoreAction(store: Store, connectorFor: ConnectorFor, ac
     const itemRef = refOf({ external_id: row.external_id!, path: row.path, size: row.size ?? null, etag: row.etag ?? null, ref_extra: row.ref_extra ?? null });
     const movedRef = (row.after?.ref as ObjectRef | undefined) ?? itemRef;
     const removed = (row.steps as Step[]).flatMap((s) => (s.op === 'remove-grant' ? [s.grant] : []));
+    // a tag action is undone by setting each key it wrote back to its value before ('' removes a key that was not there)
+    const retag = Object.fromEntries((row.steps as Step[]).flatMap((s) => (s.op === 'tag' ? Object.keys(s.tags) : [])).map((k) => [k, before.tags?.[k] ?? '']));
     const steps: Step[] = [];
     if (row.action === 'quarantine') steps.push({ op: 'move', from: String(row.after?.location ?? movedRef.path), to: before.location });
     for (const grant of removed) steps.push({ op: 'add-grant', grant });
-    const needs = [...(row.action === 'quarantine' ? (['release'] as const) : []), ...(removed.length ? (['addGrants'] as const) : []), 'inspect' as const];
+    if (Object.keys(retag).length) steps.push({ op: 'tag', tags: retag });
+    const needs = [
+      ...(row.action === 'quarantine' ? (['release'] as const) : []),
+      ...(removed.length ? (['addGrants'] as const) : []),
+      ...(Object.keys(retag).length ? (['tag'] as const) : []),
+      'inspect' as const,
+    ];
     const missing = needs.filter((c) => !hasCapability(connector, c));
     if (missing.length) throw new UserError(`${connector.kind} sources cannot restore (missing ${missing.join(', ')}).`);
     if (req.dryRun) return { ...base, status: 'planned', detail: describeSteps(steps), steps };
@@ -269,6 +282,7 @@ export async function restoreAction(store: Store, connectorFor: ConnectorFor, ac
       const live = row.action === 'quarantine' ? await connector.inspect!(ref) : current;
       const toAdd = removed.filter((g) => !live.grants.some((h) => sameGrant(g, h)));
       if (toAdd.length) await connector.addGrants!(ref, toAdd);
+      if (Object.keys(retag).length) await connector.tag!(ref, retag);
     } catch (err) {
       return done(statusOf(connector, err), `restore of ${row.path} did not complete: ${oneLine(err)}`);
     }
@@ -278,9 +292,12 @@ export async function restoreAction(store: Store, connectorFor: ConnectorFor, ac
     if (row.action === 'quarantine' && after.location !== before.location) problems.push(`it is at ${after.location}, not ${before.location}`);
     const absent = removed.filter((g) => !after.grants.some((h) => sameGrant(g, h)));
     if (absent.length) problems.push(`not granted again: ${absent.map((g) => g.who).join(', ')}`);
+    const offTags = Object.keys(retag).filter((k) => (after.tags?.[k] ?? '') !== retag[k]);
+    if (offTags.length) problems.push(`tags not back as they were: ${offTags.join(', ')}`);
     if (problems.length) return done('failed:verify', problems.join('; '), { ...after, ref });
     await store.markRestored(actionId, restoreId);
-    await store.setFindingStatus(row.item_id, 'remediated', 'open');
+    // a tag never closed the finding, so undoing it does not reopen one
+    if (row.action !== 'tag') await store.setFindingStatus(row.item_id, 'remediated', 'open');
     const exposure = exposureOfGrants(after.grants);
     await store.setItemExposure(row.item_id, exposure.level, exposure.details ?? []);
     return done('applied', describeSteps(steps), { ...after, ref });
@@ -306,7 +323,7 @@ export function describeSteps(steps: Step[]): string {
         case 'move':
           return `move to ${s.to}`;
         case 'tag':
-          return `tag ${Object.entries(s.tags).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+          return `tag ${Object.entries(s.tags).map(([k, v]) => (v === '' ? `-${k}` : `${k}=${v}`)).join(' ')}`;
       }
     })
     .join('; ');
