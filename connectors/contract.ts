@@ -155,6 +155,8 @@ export interface Connector {
    * object at its new place. Safe to call again after a failure part-way (no second copy).
    */
   quarantine?(ref: ObjectRef, target: QuarantineTarget): Promise<ObjectRef>;
+  /** Refuses (UserError, one line) a quarantine location this source cannot use, before any item is touched or planned. */
+  checkQuarantine?(to: string | undefined): Promise<void>;
   /** Undoes quarantine: puts the object at `quarantined` back where `before` says it was. Returns it there. */
   release?(quarantined: ObjectRef, before: LiveState): Promise<ObjectRef>;
   /** Sets casb's tags (S3 object tags, Drive appProperties, OneDrive description) so owners can see why; an empty value removes that key. */

@@ -3,7 +3,7 @@
  * are seeded in the store: the dry run, apply, the audit trail, restore, and one-line errors.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createLocalConnector } from '../connectors/local/index.js';
@@ -22,8 +22,9 @@ test('casb remediate: dry run, apply, audit, restore, and one-line errors', asyn
   const runId = await store.startRun(sourceId, 'cli', 'm');
   for (const [name, label] of [['passport.jpg', 'passport'], ['card.jpg', 'payment_card']] as const) {
     await writeFile(path.join(root, name), `bytes of ${name}`);
+    const st = await stat(path.join(root, name));
     await store.recordItem(sourceId, runId, {
-      externalId: name, path: path.join(root, name), size: 10, etag: 'e', modifiedAt: null, contentType: 'image/jpeg', contentSha256: null,
+      externalId: name, path: path.join(root, name), size: st.size, etag: `${st.size}-${Math.floor(st.mtimeMs)}`, modifiedAt: null, contentType: 'image/jpeg', contentSha256: null,
       modelVersion: 'm', policyVersion: null, outcome: 'scanned', outcomeDetail: null, label, score: 0.97, scores: null, exposure: null, exposureDetails: null,
     }, [{ label, score: 0.97, entityType: '', valueHash: '', redactedValue: null, boxes: [], explanation: { summary: `${label} 0.97` }, severity: 'high' }]);
   }
@@ -64,8 +65,29 @@ test('casb remediate: dry run, apply, audit, restore, and one-line errors', asyn
   assert.match(capped.stderr, /^casb: 2 items match, above the cap of 1 items per run: .*--force\.\n$/);
   assert.deepEqual((await readdir(root)).sort(), ['card.jpg', 'passport.jpg']);
 
+  // something asked for that did not happen exits 1: a local folder has no sharing to revoke
+  const blocked = await runCli(['remediate', '--label', 'payment_card', '--action', 'revoke-public', ...flags], env);
+  assert.equal(blocked.code, 1, blocked.stderr);
+  assert.match(blocked.stdout, /blocked:unsupported/);
+
+  // a quarantine folder inside the scanned folder: one line, exit 2, in a dry run too, nothing recorded
+  for (const dry of [['--dry-run'], []]) {
+    const inside = await runCli(['remediate', '--label', 'payment_card', '--action', 'quarantine', '--param', `to=${path.join(root, 'q')}`, ...dry, ...flags], env);
+    assert.equal(inside.code, 2, inside.stderr);
+    assert.match(inside.stderr, /^casb: the quarantine folder .* is inside the scanned folder/);
+  }
+
+  const typo = path.join(dir, 'typo.yaml');
+  await writeFile(typo, 'remediation:\n  quarantine:\n    lcoal: /srv/q\n');
+  const checked = await runCli(['policy', 'check', typo], env);
+  assert.equal(checked.code, 2);
+  assert.match(checked.stderr, /invalid at remediation\.quarantine\.lcoal: a key is a connector kind/);
+
   for (const [args, msg] of [
     [['remediate', '--action', 'quarantine'], /nothing selected/],
+    [['remediate', '--all', '--label', 'passport', '--action', 'quarantine'], /--all acts on every open finding/],
+    [['remediate', '--exposure', 'bogus', '--action', 'quarantine'], /--exposure bogus: use one of public/],
+    [['actions', '--limit', '99999999999999999999'], /--limit takes a whole number/],
     [['remediate', '1', '--label', 'passport', '--action', 'tag'], /not both/],
     [['remediate', '--all', '--action', 'shred'], /unknown action "shred"/],
     [['remediate', '--all', '--action', 'quarantine', '--param', 'oops'], /--param oops: write key=value/],

@@ -12,7 +12,7 @@
  * original in place and records `failed`; running it again completes with exactly one copy.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import type { Grant, ObjectRef } from '../connectors/contract.js';
@@ -229,8 +229,9 @@ describe('remediation runner', () => {
     const runId = await store.startRun(sourceId, 'cli', 'm');
     for (let i = 0; i < n; i++) {
       await writeFile(path.join(root, `${i}.jpg`), `bytes ${i}`);
+      const st = await stat(path.join(root, `${i}.jpg`));
       await store.recordItem(sourceId, runId, {
-        externalId: `${i}.jpg`, path: path.join(root, `${i}.jpg`), size: 7, etag: 'e', modifiedAt: null, contentType: null, contentSha256: null,
+        externalId: `${i}.jpg`, path: path.join(root, `${i}.jpg`), size: st.size, etag: `${st.size}-${Math.floor(st.mtimeMs)}`, modifiedAt: null, contentType: null, contentSha256: null,
         modelVersion: 'm', policyVersion: null, outcome: 'scanned', outcomeDetail: null, label: 'passport', score: 0.9, scores: null,
         exposure: null, exposureDetails: null,
       }, [
@@ -278,10 +279,75 @@ describe('remediation runner', () => {
 
   test('a local quarantine folder inside the scanned tree is refused', async (t) => {
     const { root, store } = await localSource(t, 1);
-    const r = await remediate(store, async () => createLocalConnector(root), { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => path.join(root, 'q') });
-    assert.equal(r.results[0]!.status, 'failed:config');
-    assert.match(r.results[0]!.detail, /inside the scanned folder/);
+    const req: RemediateRequest = { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => path.join(root, 'q') };
+    // refused for the whole run, before any item, in a dry run too
+    for (const dryRun of [true, false]) {
+      await assert.rejects(remediate(store, async () => createLocalConnector(root), { ...req, dryRun }), (e: unknown) => e instanceof UserError && /inside the scanned folder/.test(e.message));
+    }
+    // also through a symlink that points into the tree
+    const link = path.join(path.dirname(root), 'sneaky');
+    await symlink(root, link);
+    await assert.rejects(remediate(store, async () => createLocalConnector(root), { ...req, quarantineTo: () => path.join(link, 'q') }), /through a symlink/);
+    for (const [to, msg] of [['relative/q', /not an absolute path/], ['/proc/casbq', /kernel file system/], [path.join(root, '0.jpg', 'q'), /is not a folder/]] as const) {
+      await assert.rejects(remediate(store, async () => createLocalConnector(root), { ...req, quarantineTo: () => to }), msg);
+    }
     assert.equal((await readFile(path.join(root, '0.jpg'), 'utf8')), 'bytes 0');
+    assert.equal((await store.listActions({})).length, 0);
+  });
+
+  test('a scanned file replaced by a symlink is not followed: nothing moves, the link target keeps its mode', async (t) => {
+    const { dir, root, store } = await localSource(t, 1);
+    const victim = path.join(dir, 'victim.txt');
+    await writeFile(victim, 'not yours', { mode: 0o644 });
+    await unlink(path.join(root, '0.jpg'));
+    await symlink(victim, path.join(root, '0.jpg'));
+    const r = await remediate(store, async () => createLocalConnector(root), { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => path.join(dir, 'q') });
+    assert.equal(r.results[0]!.status, 'blocked:gone');
+    assert.equal((await lstat(path.join(root, '0.jpg'))).isSymbolicLink(), true);
+    assert.equal((await stat(victim)).mode & 0o777, 0o644);
+  });
+
+  test('a file changed since the scan is not quarantined until it is scanned again', async (t) => {
+    const { dir, root, store } = await localSource(t, 1);
+    const c = createLocalConnector(root);
+    await new Promise((r) => setTimeout(r, 20)); // a different mtime
+    await writeFile(path.join(root, '0.jpg'), 'edited after the scan');
+    const r = await remediate(store, async () => c, { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => path.join(dir, 'q') });
+    assert.equal(r.results[0]!.status, 'failed:changed');
+    assert.equal(await readFile(path.join(root, '0.jpg'), 'utf8'), 'edited after the scan');
+  });
+
+  test('a quarantine killed after the move is finished by running it again, and the stuck audit row is closed', async (t) => {
+    const { dir, root, store } = await localSource(t, 1);
+    const q = path.join(dir, 'q');
+    const local = createLocalConnector(root);
+    // the process "dies" right after the platform moved the file: the audit row stays running
+    const dying = { ...local, quarantine: async (...a: Parameters<NonNullable<typeof local.quarantine>>) => { await local.quarantine!(...a); throw new Error('killed'); } };
+    const req: RemediateRequest = { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => q };
+    await remediate(store, async () => dying, req);
+    await store.db.query(`UPDATE remediation_actions SET status = 'running', finished_at = NULL`);
+    await assert.rejects(restoreAction(store, async () => local, '1', { dryRun: false }), /did not finish .* run the same casb remediate again/);
+    const again = await remediate(store, async () => local, req);
+    assert.equal(again.results[0]!.status, 'applied', again.results[0]!.detail);
+    const audit = await store.listActions({});
+    assert.deepEqual(audit.map((a) => a.status), ['applied', 'failed:interrupted']);
+    const back = await restoreAction(store, async () => local, audit[0]!.id, { dryRun: false });
+    assert.equal(back.status, 'applied', back.detail);
+    assert.equal(await readFile(path.join(root, '0.jpg'), 'utf8'), 'bytes 0');
+  });
+
+  test('restore refuses to call an unrelated file at the original path the restored one', async (t) => {
+    const { dir, root, store } = await localSource(t, 1);
+    const q = path.join(dir, 'q');
+    const local = createLocalConnector(root);
+    const applied = await remediate(store, async () => local, { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => q });
+    await unlink(path.join(q, '0.jpg'));
+    await writeFile(path.join(root, '0.jpg'), 'someone else entirely');
+    for (const dryRun of [true, false]) {
+      const r = await restoreAction(store, async () => local, applied.results[0]!.actionId!, { dryRun });
+      assert.equal(r.status, 'blocked:gone', r.detail);
+    }
+    assert.equal((await store.listFindings({ status: 'remediated' })).length, 2, 'findings not reopened');
   });
 
   test('a platform that says yes but changes nothing is failed:verify, and the finding stays open', async (t) => {

@@ -14,7 +14,7 @@ import type { Connector, ConnectorOptions, ObjectRef, OpenOptions, Page } from '
 import type { ErrorClass } from '../../src/util/retry.js';
 import { ItemError, UserError } from '../../src/util/errors.js';
 import { limitStream } from '../stream-limit.js';
-import { inspectLocal, quarantineLocal, releaseLocal } from './remediate.js';
+import { checkLocalQuarantine, inspectLocal, quarantineLocal, releaseLocal } from './remediate.js';
 
 // Small pages keep the checkpoint fine-grained; listing a folder is cheap.
 const PAGE_SIZE = 100;
@@ -102,6 +102,7 @@ export function createLocalConnector(input: string, _opts: ConnectorOptions = {}
     },
 
     inspect: (ref) => inspectLocal(root, ref),
+    checkQuarantine: (to) => checkLocalQuarantine(root, to),
     quarantine: (ref, target) => quarantineLocal(root, ref, target),
     release: (ref, before) => releaseLocal(root, ref, before),
 

@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import picomatch from 'picomatch';
 import type { Connector, ConnectorOptions } from '../../connectors/contract.js';
+import { isInside, realPathOf } from '../../connectors/local/remediate.js';
 import { kindOf, openConnector } from '../../connectors/registry.js';
 import { loadPolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
@@ -55,6 +56,7 @@ function connectorOptions(cmd: Command): Command {
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+const EXPOSURES = ['public', 'anyone_with_link', 'domain', 'external', 'internal', 'private', 'unknown'];
 
 export function registerRemediate(program: Command): void {
   connectorOptions(
@@ -75,6 +77,10 @@ export function registerRemediate(program: Command): void {
   ).action(async (ids: string[], flags: RemediateFlags) => {
     const bulk = flags.label ?? flags.exposure ?? flags.source;
     if (ids.length && (bulk || flags.all)) throw new UserError('give finding ids or a filter (--label, --exposure, --source, --all), not both.');
+    if (flags.all && bulk) throw new UserError('--all acts on every open finding: leave out --label, --exposure and --source, or --all.');
+    if (flags.exposure && !EXPOSURES.includes(flags.exposure)) throw new UserError(`--exposure ${flags.exposure.slice(0, 40)}: use one of ${EXPOSURES.join(', ')}.`);
+    // sources are stored by canonical URI; accept what the user typed for scan (./pics, a path)
+    const source = flags.source ? (await openConnector(flags.source, {})).uri : undefined;
     if (!ids.length && !bulk && !flags.all) throw new UserError('nothing selected: give finding ids, or a filter (--label, --exposure, --source); --all acts on every open finding.');
     const policy = await loadPolicy(flags.policy ?? (process.env.CASB_POLICY || undefined));
     const params = parseParams(flags.param);
@@ -94,19 +100,31 @@ export function registerRemediate(program: Command): void {
         signal: interrupt.signal,
         action: flags.action,
         params,
-        ...(ids.length ? { findingIds: ids } : { filter: { label: flags.label, exposure: flags.exposure, source: flags.source } }),
+        ...(ids.length ? { findingIds: ids } : { filter: { label: flags.label, exposure: flags.exposure, source } }),
         dryRun: Boolean(flags.dryRun),
         cap: policy.remediation.maxItems,
         force: flags.force,
         actor: flags.actor,
         quarantineTo: (uri) => quarantineLocation(policy, uri, so.dataDir),
+        checkQuarantineTo: async (uri, to) => {
+          // a quarantine folder inside any scanned folder would be scanned again and flagged as new
+          if (kindOf(uri) !== 'local' || !to || !path.isAbsolute(to)) return;
+          const q = await realPathOf(to);
+          for (const other of await store.sourcesOfKind('local')) {
+            const root = await realPathOf(fileURLToPath(other));
+            if (isInside(q, root)) throw new UserError(`the quarantine folder ${to} is inside the scanned folder ${fileURLToPath(other)}: choose one outside every scanned folder.`);
+          }
+        },
       });
       if (flags.json) for (const r of report.results) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else printResults(report.results, report.dryRun, policy.remediation.maxItems);
+      else printResults(report.results, report.dryRun, flags.force ? undefined : policy.remediation.maxItems);
       if (report.notStarted) {
         process.stderr.write(`casb: interrupted: ${report.notStarted} item(s) not started; run the same command again to go on (done items are no-ops then).\n`);
         process.exitCode = 130;
-      } else if (report.results.some((r) => r.status.startsWith('failed:'))) process.exitCode = 1;
+      } else if (report.results.some((r) => /^(failed|blocked):/.test(r.status))) {
+        // something the admin asked for did not happen: scripts must notice
+        process.exitCode = 1;
+      }
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -128,7 +146,7 @@ export function registerRemediate(program: Command): void {
       const r = await restoreAction(store, connectorsFor(flags, so.dataDir), id, { dryRun: Boolean(flags.dryRun), actor: flags.actor });
       if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else printResults([r], Boolean(flags.dryRun));
-      if (r.status.startsWith('failed:')) process.exitCode = 1;
+      if (/^(failed|blocked):/.test(r.status)) process.exitCode = 1;
     } finally {
       await store.close();
     }
@@ -144,7 +162,7 @@ export function registerRemediate(program: Command): void {
     .option('--data-dir <dir>', 'folder of the embedded database (default: $CASB_DATA_DIR or ./.casb)')
     .action(async (flags: DbFlags & { finding?: string; limit?: number; json?: boolean }) => {
       if (flags.finding !== undefined && !/^\d{1,18}$/.test(flags.finding)) throw new UserError(`"${flags.finding}" is not a finding id.`);
-      if (flags.limit !== undefined && !(Number.isInteger(flags.limit) && flags.limit > 0)) throw new UserError('--limit takes a whole number above 0.');
+      if (flags.limit !== undefined && !(Number.isInteger(flags.limit) && flags.limit > 0 && flags.limit <= 100_000)) throw new UserError('--limit takes a whole number from 1 to 100000.');
       const store = await openStore(storeOptions(flags));
       try {
         const rows = await store.listActions({ findingId: flags.finding, limit: flags.limit });
@@ -232,14 +250,20 @@ function printResults(results: ActionResult[], dryRun: boolean, cap?: number): v
   }
   for (const r of results) {
     const id = r.actionId ? ` (action ${r.actionId})` : '';
-    out.write(`${r.status.padEnd(10)} ${r.action} ${r.path}${id}\n`);
-    out.write(`           ${r.detail}\n`);
-    for (const n of r.notes ?? []) out.write(`           note: ${n}\n`);
+    out.write(`${r.status.padEnd(10)} ${r.action} ${printable(r.path)}${id}\n`);
+    out.write(`           ${printable(r.detail)}\n`);
+    for (const n of r.notes ?? []) out.write(`           note: ${printable(n)}\n`);
   }
   const by = new Map<string, number>();
   for (const r of results) by.set(r.status, (by.get(r.status) ?? 0) + 1);
   out.write(`${dryRun ? 'Dry run, nothing changed: ' : ''}${results.length} item(s): ${[...by].map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
   if (dryRun && cap !== undefined && results.length > cap) out.write(`Applying this would be refused: ${results.length} items is above the cap of ${cap}; add --force to go above it.\n`);
+}
+
+/** A file name with a newline or escape codes must not forge lines of the report. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function printActions(rows: ActionRow[]): void {
@@ -251,7 +275,7 @@ function printActions(rows: ActionRow[]): void {
   for (const a of rows) {
     const when = new Date(a.started_at).toISOString().replace('T', ' ').slice(0, 19);
     const extra = a.restores ? ` restores ${a.restores}` : a.restored_by ? ` (restored by ${a.restored_by})` : '';
-    out.write(`${a.id.padStart(5)}  ${when}  ${a.action.padEnd(15)} ${a.status.padEnd(18)} finding ${a.finding_id ?? '-'}  ${a.actor}  ${a.path}${extra}\n`);
-    if (a.detail) out.write(`       ${a.detail}\n`);
+    out.write(`${a.id.padStart(5)}  ${when}  ${a.action.padEnd(15)} ${a.status.padEnd(18)} finding ${a.finding_id ?? '-'}  ${printable(a.actor)}  ${printable(a.path)}${extra}\n`);
+    if (a.detail) out.write(`       ${printable(a.detail)}\n`);
   }
 }

@@ -140,7 +140,16 @@ const policyObject = z
          * connector kind (`s3`, `gdrive`, `onedrive`, `local`); values as QuarantineTarget.to
          * (`s3://quarantine-bucket/prefix`, a folder name, a local folder outside the scanned tree).
          */
-        quarantine: z.record(z.string().min(1), z.string().min(1)).default({}),
+        quarantine: z
+          .record(z.string(), z.string().trim().min(1))
+          .superRefine((q, ctx) => {
+            for (const k of Object.keys(q)) {
+              if (!['s3', 'gdrive', 'onedrive', 'local'].includes(k) && !k.includes('://')) {
+                ctx.addIssue({ code: 'custom', path: [k], message: 'a key is a connector kind (s3, gdrive, onedrive, local) or a source URI or glob such as s3://photos-*' });
+              }
+            }
+          })
+          .default({}),
       })
       .strict()
       .default(() => ({ maxItems: 25, quarantine: {} })),

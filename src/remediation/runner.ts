@@ -20,7 +20,7 @@ import type { ActionRow, Store, TargetRow } from '../store/index.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { ACTIONS } from './actions/index.js';
 import { exposureOfGrants } from './exposure.js';
-import type { ActionDef, ActionStatus, ActionTarget, Step } from './types.js';
+import type { ActionDef, ActionStatus, ActionTarget, PlanResult, Step } from './types.js';
 
 /** Connectors by source URI (the CLI opens them with the named source's options). */
 export type ConnectorFor = (sourceUri: string) => Promise<Connector>;
@@ -38,6 +38,8 @@ export interface RemediateRequest {
   actor?: string;
   /** Quarantine location per source (policy `remediation.quarantine`), if configured. */
   quarantineTo?: (sourceUri: string) => string | undefined;
+  /** The caller's check of a quarantine location, once per source (the CLI: not inside any scanned local folder). */
+  checkQuarantineTo?: (sourceUri: string, to: string | undefined) => Promise<void>;
   /** Stop before the next item once aborted (Ctrl-C): the item in hand is finished, never cut in half. */
   signal?: AbortSignal;
 }
@@ -112,11 +114,14 @@ export async function remediate(store: Store, connectorFor: ConnectorFor, req: R
   let rows: TargetRow[];
   if (req.findingIds?.length) {
     const bad = req.findingIds.find((id) => !/^\d{1,18}$/.test(id));
-    if (bad) throw new UserError(`"${bad}" is not a finding id: use the ids casb findings --json prints.`);
+    if (bad) throw new UserError(`"${bad.slice(0, 40)}" is not a finding id: use the ids in the ID column of casb findings.`);
     rows = await store.remediationTargets({ findingIds: req.findingIds });
     const found = new Set(rows.map((r) => r.finding_id));
-    const missing = req.findingIds.filter((id) => !found.has(String(Number(id))));
-    if (missing.length) throw new UserError(`no finding ${missing.join(', ')} in this database: check the ids with casb findings.`);
+    const missing = req.findingIds.filter((id) => !found.has(String(BigInt(id))));
+    if (missing.length) {
+      const shown = missing.slice(0, 10).join(', ') + (missing.length > 10 ? ` and ${missing.length - 10} more` : '');
+      throw new UserError(`no finding ${shown} in this database: check the ids with casb findings.`);
+    }
   } else {
     rows = await store.remediationTargets({ status: 'open', ...req.filter });
   }
@@ -132,6 +137,11 @@ export async function remediate(store: Store, connectorFor: ConnectorFor, req: R
     return c;
   };
   try {
+    // Whole-run refusals (a quarantine folder that cannot be used) come before any item, dry run or not.
+    for (const uri of new Set(targets.map((r) => r.source))) {
+      const quarantineTo = req.quarantineTo?.(uri);
+      await def.prepare?.({ connector: await connectorOf(uri), sourceUri: uri, params, ...(quarantineTo ? { quarantineTo } : {}), ...(req.checkQuarantineTo ? { checkQuarantineTo: req.checkQuarantineTo } : {}) });
+    }
     for (const row of targets) {
       if (req.signal?.aborted) break;
       results.push(await runOne(store, await connectorOf(row.source), def, params, row, { ...req, actor, requestId }));
@@ -182,7 +192,14 @@ async function runOne(
   } catch (err) {
     return record(statusOf(connector, err), `cannot read the live state of ${row.path}: ${oneLine(err)}`);
   }
-  const plan = def.plan({ target, before, params, ...(quarantineTo ? { quarantineTo } : {}) });
+  // An earlier run of this action that died part-way (a quarantine moved the file, then the process
+  // stopped before recording it) is finished now: the connector's quarantine completes what is done.
+  const unfinished = await store.unfinishedActions(row.item_id);
+  const resume = def.name === 'quarantine' && !before.exists && unfinished.some((a) => a.action === 'quarantine');
+  const to = (params as { to?: string }).to ?? quarantineTo ?? "the connector's default quarantine location";
+  const plan: PlanResult = resume
+    ? { kind: 'steps', steps: [{ op: 'move', from: before.location, to }], notes: [`finishing the quarantine that did not complete (action ${unfinished.map((a) => a.id).join(', ')})`] }
+    : def.plan({ target, before, params, ...(quarantineTo ? { quarantineTo } : {}) });
   if (plan.kind === 'noop') return record('noop', plan.why, { before });
   if (plan.kind === 'blocked') return record(`blocked:${plan.reason}`, plan.why, { before });
   if (req.dryRun) {
@@ -193,6 +210,9 @@ async function runOne(
     findingId: row.finding_id, itemId: row.item_id, action: def.name, params: params as Record<string, unknown>, actor: req.actor,
     requestId: req.requestId, status: 'running', steps: plan.steps, before,
   });
+  for (const u of unfinished) {
+    await store.finishAction(u.id, 'failed:interrupted', `did not finish (the process stopped); ${resume ? 'completed' : 'superseded'} by action ${actionId}`, undefined);
+  }
   const done = async (status: ActionStatus, detail: string, after?: unknown): Promise<ActionResult> => {
     await store.finishAction(actionId, status, detail, after);
     return { ...base, status, detail, steps: plan.steps, actionId, ...(plan.notes ? { notes: plan.notes } : {}) };
@@ -233,12 +253,15 @@ export interface RestoreRequest {
  * was and the grants the action removed are created again. Recorded as a `restore` row.
  */
 export async function restoreAction(store: Store, connectorFor: ConnectorFor, actionId: string, req: RestoreRequest): Promise<ActionResult> {
-  if (!/^\d{1,18}$/.test(actionId)) throw new UserError(`"${actionId}" is not an action id: use the ids casb actions prints.`);
+  if (!/^\d{1,18}$/.test(actionId)) throw new UserError(`"${actionId.slice(0, 40)}" is not an action id: use the ids casb actions prints.`);
   const row = await store.getAction(actionId);
   if (!row) throw new UserError(`no action ${actionId} in this database: check the id with casb actions.`);
   if (row.action === 'restore') throw new UserError(`action ${actionId} is a restore; to undo it, run the original action again.`);
   const base = { findingId: row.finding_id ?? '', itemId: row.item_id, source: row.source, path: row.path, action: 'restore', steps: [] as Step[] };
   if (row.restored_by) return { ...base, status: 'noop', detail: `action ${actionId} was already restored by action ${row.restored_by}` };
+  if (row.status === 'running' || row.status === 'failed:interrupted') {
+    throw new UserError(`action ${actionId} did not finish (the process stopped part-way): run the same casb remediate again to complete it, then restore the action that completes it.`);
+  }
   if (row.status !== 'applied' && row.status !== 'failed:verify') {
     throw new UserError(`action ${actionId} is ${row.status}, not applied: there is nothing to restore.`);
   }
@@ -265,9 +288,16 @@ export async function restoreAction(store: Store, connectorFor: ConnectorFor, ac
     ];
     const missing = needs.filter((c) => !hasCapability(connector, c));
     if (missing.length) throw new UserError(`${connector.kind} sources cannot restore (missing ${missing.join(', ')}).`);
+    const current = await connector.inspect!(movedRef);
+    if (row.action === 'quarantine' && !current.exists) {
+      // back already (a restore that stopped after the move) is fine; anything else is not ours to move
+      const atOrigin = await connector.inspect!(itemRef);
+      if (!(atOrigin.exists && atOrigin.etag === before.etag)) {
+        return { ...base, status: 'blocked:gone', detail: `the quarantined copy is not at ${current.location} any more, and the file at ${before.location} is not it; nothing to move back` };
+      }
+    }
     if (req.dryRun) return { ...base, status: 'planned', detail: describeSteps(steps), steps };
 
-    const current = await connector.inspect!(movedRef);
     const restoreId = await store.insertAction({
       findingId: row.finding_id, itemId: row.item_id, action: 'restore', params: { of: actionId }, actor, requestId,
       status: 'running', steps, before: current, restores: actionId,

@@ -44,6 +44,16 @@ export interface ApplyContext<P> extends PlanContext<P> {
   steps: Step[];
 }
 
+/** Once per source, before any of its items: checks that need the connector but no item. */
+export interface PrepareContext<P> {
+  connector: Connector;
+  sourceUri: string;
+  params: P;
+  quarantineTo?: string;
+  /** The caller's own check of a quarantine location (the CLI: not inside any scanned local folder). */
+  checkQuarantineTo?: (sourceUri: string, to: string | undefined) => Promise<void>;
+}
+
 export interface ActionDef<P = Record<string, unknown>> {
   name: string;
   description: string;
@@ -51,6 +61,8 @@ export interface ActionDef<P = Record<string, unknown>> {
   schema: z.ZodType<P>;
   /** Connector capabilities it cannot run without (it is `blocked:unsupported` where one is missing). */
   needs: Capability[];
+  /** Refuses the whole run (UserError) when it cannot work for this source at all, e.g. an unusable quarantine location. */
+  prepare?(ctx: PrepareContext<P>): Promise<void>;
   plan(ctx: PlanContext<P>): PlanResult;
   /** Carries out the steps; returns the object where it is now (quarantine moves it). */
   apply(ctx: ApplyContext<P>): Promise<ObjectRef>;

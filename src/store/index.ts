@@ -296,6 +296,15 @@ export class Store {
     await this.db.query(SQL.setFindingStatus, [itemId, from, to]);
   }
 
+  async sourcesOfKind(kind: string): Promise<string[]> {
+    return (await this.db.query<{ uri: string }>(SQL.sourcesOfKind, [kind])).rows.map((r) => r.uri);
+  }
+
+  async unfinishedActions(itemId: string): Promise<Array<{ id: string; action: string }>> {
+    const r = await this.db.query<{ id: string; action: string }>(SQL.unfinishedActions, [itemId]);
+    return r.rows.map((x) => ({ id: String(x.id), action: x.action }));
+  }
+
   async setItemExposure(itemId: string, level: string, details: string[]): Promise<void> {
     await this.db.query(SQL.setItemExposure, [itemId, level, JSON.stringify(details)]);
   }

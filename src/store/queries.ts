@@ -182,6 +182,11 @@ export const SQL = {
 
   setItemExposure: `UPDATE items SET exposure = $2, exposure_details = $3 WHERE id = $1`,
 
+  sourcesOfKind: `SELECT uri FROM sources WHERE kind = $1 ORDER BY uri`,
+
+  /** Actions on an item that never finished (the process died or was killed mid-way). */
+  unfinishedActions: `SELECT id, action, after FROM remediation_actions WHERE item_id = $1 AND status = 'running' ORDER BY id`,
+
   itemOutcomes: `
     SELECT i.external_id, i.outcome, i.etag, i.label, i.content_sha256
       FROM items i JOIN sources s ON s.id = i.source_id

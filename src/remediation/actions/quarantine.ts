@@ -24,6 +24,11 @@ export const quarantine: ActionDef<z.infer<typeof params>> = {
   // addGrants too where the object has grants to give back on restore (checked by restore)
   needs: ['inspect', 'quarantine', 'release'],
   closes: true,
+  async prepare({ connector, sourceUri, params: p, quarantineTo, checkQuarantineTo }) {
+    const to = p.to ?? quarantineTo;
+    await checkQuarantineTo?.(sourceUri, to);
+    await connector.checkQuarantine?.(to);
+  },
   plan({ before, params: p, quarantineTo }) {
     if (!before.exists) return { kind: 'blocked', reason: 'gone', why: `${before.location} is not there any more (deleted or moved since the scan); scan the source again` };
     const to = p.to ?? quarantineTo ?? "the connector's default quarantine location";
