@@ -48,7 +48,7 @@ export interface GraphPermission {
   invitation?: { email?: string };
 }
 
-function roleOf(p: GraphPermission): string {
+export function roleOf(p: GraphPermission): string {
   const roles = p.roles ?? [];
   if (roles.includes('owner')) return 'owner';
   if (roles.includes('write')) return 'write';
@@ -56,7 +56,7 @@ function roleOf(p: GraphPermission): string {
   return roles[0] ?? 'read';
 }
 
-function emailOf(s: IdentitySet): string | undefined {
+export function emailOf(s: IdentitySet): string | undefined {
   const u = s.user ?? s.siteUser;
   const raw = u?.email ?? u?.userPrincipalName ?? (u?.loginName?.includes('|') ? u.loginName.split('|').pop() : u?.loginName);
   return raw && raw.includes('@') ? raw.toLowerCase() : undefined;

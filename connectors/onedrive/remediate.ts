@@ -42,7 +42,7 @@ import { TokenError } from './auth.js';
 import { describeGraphError, graphErrorFacts, graphErrorReason } from './errors.js';
 import { exposureFromPermissions } from './exposure.js';
 import type { GraphPermission, IdentitySet } from './exposure.js';
-import { folderOf } from './exposure.js';
+import { emailOf, folderOf, roleOf } from './exposure.js';
 
 export const DEFAULT_QUARANTINE_FOLDER = 'casb-quarantine';
 const ITEM_SELECT = 'id,name,eTag,cTag,parentReference,description,file,folder,root';
@@ -115,20 +115,6 @@ export function mergeDescriptionTags(description: string | undefined | null, tag
 }
 
 // ---------------------------------------------------------------- grants
-
-function roleOf(p: Permission): string {
-  const roles = p.roles ?? [];
-  if (roles.includes('owner')) return 'owner';
-  if (roles.includes('write')) return 'write';
-  if (roles.includes('read')) return 'read';
-  return roles[0] ?? 'read';
-}
-
-function emailOf(s: IdentitySet): string | undefined {
-  const u = s.user ?? s.siteUser;
-  const raw = u?.email ?? u?.userPrincipalName ?? (u?.loginName?.includes('|') ? u.loginName.split('|').pop() : u?.loginName);
-  return raw && raw.includes('@') ? raw.toLowerCase() : undefined;
-}
 
 function identitySets(p: Permission): IdentitySet[] {
   const sets: IdentitySet[] = [];
