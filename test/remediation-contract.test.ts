@@ -20,7 +20,7 @@ import { exposureOfGrants } from '../src/remediation/exposure.js';
 import { createLocalConnector } from '../connectors/local/index.js';
 import { remediate, restoreAction, type RemediateRequest } from '../src/remediation/runner.js';
 import type { Store } from '../src/store/index.js';
-import { UserError } from '../src/util/errors.js';
+import { ItemError, UserError } from '../src/util/errors.js';
 import { tempDir, testStore } from './helpers/env.js';
 import type { PlatformView, RemediationFixture, RemediationSource } from './helpers/remediation-fixture.js';
 import { s3RemediationFixture } from './helpers/remediation-fixtures-s3.js';
@@ -392,6 +392,22 @@ describe('remediation runner', () => {
     assert.deepEqual(second.results.map((r) => r.status), ['applied', 'applied']);
     assert.deepEqual((await import('node:fs/promises').then((fs) => fs.readdir(root))), []);
     assert.deepEqual((await import('node:fs/promises').then((fs) => fs.readdir(path.join(dir, 'q')))).sort(), ['0.jpg', '1.jpg', '2.jpg']);
+  });
+
+  test('a platform refusal is blocked with the platform\'s reason, and the finding stays open', async (t) => {
+    const { dir, root, store } = await localSource(t, 1);
+    const local = createLocalConnector(root);
+    const refusing = {
+      ...local,
+      quarantine: async () => {
+        throw new ItemError('access_denied', 'Drive answered 403 insufficientFilePermissions: the admin may not move 0.jpg');
+      },
+    };
+    const r = await remediate(store, async () => refusing, { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => path.join(dir, 'q') });
+    assert.equal(r.results[0]!.status, 'blocked:access_denied');
+    assert.match(r.results[0]!.detail, /403 insufficientFilePermissions/);
+    assert.equal((await store.listFindings({ status: 'open' })).length, 2);
+    assert.equal(await readFile(path.join(root, '0.jpg'), 'utf8'), 'bytes 0');
   });
 });
 
