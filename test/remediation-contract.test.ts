@@ -409,5 +409,15 @@ describe('remediation runner', () => {
     assert.equal((await store.listFindings({ status: 'open' })).length, 2);
     assert.equal(await readFile(path.join(root, '0.jpg'), 'utf8'), 'bytes 0');
   });
+
+  test('an S3 quarantine location that cannot work is refused before any item', async (t) => {
+    const { createS3Connector } = await import('../connectors/s3/index.js');
+    const c = await createS3Connector('s3://photos/scans', { endpoint: 'http://127.0.0.1:9', region: 'us-east-1' });
+    await assert.rejects(c.checkQuarantine!('file:///tmp/q'), (e: unknown) => e instanceof UserError && /not an S3 location/.test(e.message));
+    await assert.rejects(c.checkQuarantine!('s3://photos'), /is the bucket photos itself/);
+    await c.checkQuarantine!(undefined); // the default casb-quarantine/ prefix
+    await c.checkQuarantine!('s3://held/casb');
+    void t;
+  });
 });
 

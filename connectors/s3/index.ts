@@ -457,6 +457,11 @@ export class S3Connector implements Connector {
     return this.remediation.quarantine(ref, target);
   }
 
+  /** A quarantine location that cannot work (not S3, the bucket itself) is refused before any item. */
+  async checkQuarantine(to: string | undefined): Promise<void> {
+    this.remediation.quarantineLocation(to, this.bucket);
+  }
+
   release(quarantined: ObjectRef, before: LiveState): Promise<ObjectRef> {
     return this.remediation.release(quarantined, before);
   }
