@@ -8,26 +8,20 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CursorExpiredError, type ChangePage, type ObjectRef } from '../connectors/contract.js';
 import { createGdriveConnector, type GdriveConnectorOptions } from '../connectors/gdrive/index.js';
 import { scanSource } from '../src/scan-source.js';
 import { openStore } from '../src/store/index.js';
 import { ItemError, UserError } from '../src/util/errors.js';
 import { DOC_MIME, type FakeDriveServer } from './fakes/drive-server.js';
-import { driveCredentials, driveTenant } from './helpers/cloud-fixtures.js';
+import { driveCredentials, testDriveTenant } from './helpers/cloud-fixtures.js';
 import { devModelDir, tempDir, testStoreOptions } from './helpers/env.js';
 import { pngImage } from './helpers/images.js';
 
 const FAST_RETRY = { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 10 };
-const servers: FakeDriveServer[] = [];
-after(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
-
 async function tenant() {
-  const t = await driveTenant();
-  servers.push(t.server);
+  const t = await testDriveTenant();
   return t;
 }
 

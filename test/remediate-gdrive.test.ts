@@ -6,22 +6,16 @@
  * reads the server's own state, not what the connector says.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Grant, ObjectRef } from '../connectors/contract.js';
 import { createGdriveConnector, type GdriveConnector } from '../connectors/gdrive/index.js';
 import { ItemError, UserError } from '../src/util/errors.js';
 import { FOLDER_MIME, type FakeDriveServer, type FakeFile } from './fakes/drive-server.js';
-import { SA_EMAIL, driveCredentials, driveTenant } from './helpers/cloud-fixtures.js';
+import { SA_EMAIL, driveCredentials, testDriveTenant } from './helpers/cloud-fixtures.js';
 import { ADMIN, driveView, gdriveConnector, whoOfFake } from './helpers/remediation-fixtures-gdrive.js';
 
-const servers: FakeDriveServer[] = [];
-after(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
-
 async function tenant() {
-  const t = await driveTenant();
-  servers.push(t.server);
+  const t = await testDriveTenant();
   t.server.addUser('carol@example.com');
   return t;
 }

@@ -43,20 +43,12 @@ import type { S3TestServer } from './helpers/s3server.js';
 import { startFaultProxy } from './helpers/s3proxy.js';
 import type { FaultProxy } from './helpers/s3proxy.js';
 import { NEEDS_REAL_S3, otherAccount, rawCasbTags, rawExists, rawGrants, s3RemediationFixture } from './helpers/remediation-fixtures-s3.js';
+import { rejectsWith } from './helpers/assert.js';
 
 const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50 };
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTH_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
 
-async function rejectsWith(p: Promise<unknown>, check: (err: unknown) => void): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    check(err);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 function oneLineItemError(reason: string | RegExp, text?: RegExp) {
   return (err: unknown) => {

@@ -24,6 +24,7 @@ import { createBucket, createSeededBucket, s3Client, seedBucket, startS3, unique
 import type { S3TestServer } from './helpers/s3server.js';
 import { on, startFaultProxy } from './helpers/s3proxy.js';
 import type { FaultProxy } from './helpers/s3proxy.js';
+import { rejectsWith } from './helpers/assert.js';
 
 const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 50 };
 
@@ -39,15 +40,6 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function rejectsWith<T>(p: Promise<T>, check: (err: unknown) => void): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    check(err);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 // ---------------------------------------------------------------------------------------
 // Pure parts: no server needed.

@@ -50,6 +50,13 @@ after(async () => {
   for (const s of servers.splice(0)) await s.stop();
 });
 
+/** driveTenant(), stopped when the test file ends. */
+export async function testDriveTenant(): Promise<{ server: FakeDriveServer; sharedDriveId: string }> {
+  const t = await driveTenant();
+  servers.push(t.server);
+  return t;
+}
+
 const gdriveFixture: ContractFixture = {
   name: 'gdrive',
   async create(n): Promise<SourceFixture> {
