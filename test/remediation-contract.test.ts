@@ -12,7 +12,7 @@
  * original in place and records `failed`; running it again completes with exactly one copy.
  */
 import assert from 'node:assert/strict';
-import { lstat, mkdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import type { Grant, ObjectRef } from '../connectors/contract.js';
@@ -321,6 +321,8 @@ describe('remediation runner', () => {
     const { dir, root, store } = await localSource(t, 1);
     const q = path.join(dir, 'q');
     const local = createLocalConnector(root);
+    await chmod(path.join(root, '0.jpg'), 0o640);
+    await store.db.query(`UPDATE items SET etag = $1`, [(await local.inspect!({ externalId: '0.jpg', path: '', size: 0, etag: '' })).etag]);
     // the process "dies" right after the platform moved the file: the audit row stays running
     const dying = { ...local, quarantine: async (...a: Parameters<NonNullable<typeof local.quarantine>>) => { await local.quarantine!(...a); throw new Error('killed'); } };
     const req: RemediateRequest = { action: 'quarantine', filter: {}, dryRun: false, cap: 5, actor: 't', quarantineTo: () => q };
@@ -334,6 +336,7 @@ describe('remediation runner', () => {
     const back = await restoreAction(store, async () => local, audit[0]!.id, { dryRun: false });
     assert.equal(back.status, 'applied', back.detail);
     assert.equal(await readFile(path.join(root, '0.jpg'), 'utf8'), 'bytes 0');
+    assert.equal((await stat(path.join(root, '0.jpg'))).mode & 0o777, 0o640, 'restored from the snapshot taken before the first move');
   });
 
   test('restore refuses to call an unrelated file at the original path the restored one', async (t) => {

@@ -195,10 +195,13 @@ async function runOne(
   // An earlier run of this action that died part-way (a quarantine moved the file, then the process
   // stopped before recording it) is finished now: the connector's quarantine completes what is done.
   const unfinished = await store.unfinishedActions(row.item_id);
-  const resume = def.name === 'quarantine' && !before.exists && unfinished.some((a) => a.action === 'quarantine');
+  const resumed = def.name === 'quarantine' && !before.exists ? unfinished.find((a) => a.action === 'quarantine' && a.before) : undefined;
+  const resume = Boolean(resumed);
+  // the snapshot that restore needs is the one taken before the file first moved
+  if (resumed) before = resumed.before as unknown as LiveState;
   const to = (params as { to?: string }).to ?? quarantineTo ?? "the connector's default quarantine location";
   const plan: PlanResult = resume
-    ? { kind: 'steps', steps: [{ op: 'move', from: before.location, to }], notes: [`finishing the quarantine that did not complete (action ${unfinished.map((a) => a.id).join(', ')})`] }
+    ? { kind: 'steps', steps: [{ op: 'move', from: before.location, to }], notes: [`finishing the quarantine that did not complete (action ${resumed!.id})`] }
     : def.plan({ target, before, params, ...(quarantineTo ? { quarantineTo } : {}) });
   if (plan.kind === 'noop') return record('noop', plan.why, { before });
   if (plan.kind === 'blocked') return record(`blocked:${plan.reason}`, plan.why, { before });

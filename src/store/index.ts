@@ -300,9 +300,9 @@ export class Store {
     return (await this.db.query<{ uri: string }>(SQL.sourcesOfKind, [kind])).rows.map((r) => r.uri);
   }
 
-  async unfinishedActions(itemId: string): Promise<Array<{ id: string; action: string }>> {
-    const r = await this.db.query<{ id: string; action: string }>(SQL.unfinishedActions, [itemId]);
-    return r.rows.map((x) => ({ id: String(x.id), action: x.action }));
+  async unfinishedActions(itemId: string): Promise<Array<{ id: string; action: string; before: Record<string, unknown> | null }>> {
+    const r = await this.db.query<{ id: string; action: string; before: Record<string, unknown> | null }>(SQL.unfinishedActions, [itemId]);
+    return r.rows.map((x) => ({ id: String(x.id), action: x.action, before: x.before }));
   }
 
   async setItemExposure(itemId: string, level: string, details: string[]): Promise<void> {

@@ -185,7 +185,7 @@ export const SQL = {
   sourcesOfKind: `SELECT uri FROM sources WHERE kind = $1 ORDER BY uri`,
 
   /** Actions on an item that never finished (the process died or was killed mid-way). */
-  unfinishedActions: `SELECT id, action, after FROM remediation_actions WHERE item_id = $1 AND status = 'running' ORDER BY id`,
+  unfinishedActions: `SELECT id, action, before FROM remediation_actions WHERE item_id = $1 AND status = 'running' ORDER BY id`,
 
   itemOutcomes: `
     SELECT i.external_id, i.outcome, i.etag, i.label, i.content_sha256
