@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { CursorExpiredError, type ChangePage, type ObjectRef } from '../connectors/contract.js';
 import { createGdriveConnector, type GdriveConnectorOptions } from '../connectors/gdrive/index.js';
 import { scanSource } from '../src/scan-source.js';
@@ -267,7 +267,8 @@ describe('gdrive errors', () => {
 });
 
 describe('gdrive through the pipeline', () => {
-  test('a scan of some users is its own source: it never marks the other users\' files gone', async (t) => {
+  /** A tenant where alice and bob own one image each, a store, and the scan options that reach them. */
+  async function twoUserTenant(t: TestContext) {
     const { server } = await tenant();
     server.addFile({ name: 'a.png', content: await pngImage(1), owner: 'alice@example.com' });
     server.addFile({ name: 'b.png', content: await pngImage(2), owner: 'bob@example.com' });
@@ -275,6 +276,11 @@ describe('gdrive through the pipeline', () => {
     const store = await openStore(so);
     t.after(() => store.close());
     const base = { ...so, store, modelDir: await devModelDir(), ocr: false, credentialsFile: await credentialsFile(t), apiUrl: server.rootUrl, tokenUrl: server.tokenUrl, retry: FAST_RETRY };
+    return { server, store, base };
+  }
+
+  test('a scan of some users is its own source: it never marks the other users\' files gone', async (t) => {
+    const { store, base } = await twoUserTenant(t);
     const all = await scanSource('gdrive://example.com', { ...base, adminUser: 'alice@example.com' });
     assert.equal(all.listed, 2);
     const some = await scanSource('gdrive://example.com', { ...base, users: ['bob@example.com'] });
@@ -286,13 +292,9 @@ describe('gdrive through the pipeline', () => {
   });
 
   test('a tenant user whose files cannot be listed is a gap: the scan goes on, nothing is marked gone, the summary says so', async (t) => {
-    const { server } = await tenant();
-    server.addFile({ name: 'a.png', content: await pngImage(1), owner: 'alice@example.com' });
-    server.addFile({ name: 'b.png', content: await pngImage(2), owner: 'bob@example.com' });
-    const so = await testStoreOptions(t);
-    const store = await openStore(so);
-    t.after(() => store.close());
-    const base = { ...so, store, modelDir: await devModelDir(), ocr: false, credentialsFile: await credentialsFile(t), adminUser: 'alice@example.com', apiUrl: server.rootUrl, tokenUrl: server.tokenUrl, retry: FAST_RETRY, users: undefined };
+    const tenantScan = await twoUserTenant(t);
+    const { server, store } = tenantScan;
+    const base = { ...tenantScan.base, adminUser: 'alice@example.com', users: undefined };
     await scanSource('gdrive://example.com', base);
     const off = server.fault({ status: 403, reason: 'insufficientPermissions', message: 'Insufficient Permission', match: (r) => r.path === '/drive/v3/files' && r.user === 'bob@example.com' && Boolean(r.query.q) });
     const s = await scanSource('gdrive://example.com', base);
