@@ -19,6 +19,8 @@ import sharp from 'sharp';
 import { decodeForModel } from '../image/decode.js';
 import { REPO_ROOT } from '../model/backbone.js';
 import { loadClassifier } from '../model/classifier.js';
+import { UserError } from '../util/errors.js';
+import { runScript } from '../util/script.js';
 import { computeMetrics } from './metrics.js';
 import { buildReport, type EvalReport, formatSummary, type Prediction, renderHtml, renderMarkdown, sensitivityScore } from './report.js';
 
@@ -165,19 +167,23 @@ export async function writeReport(report: EvalReport, outDir: string): Promise<N
   return files;
 }
 
-async function main(): Promise<void> {
+const EVAL_USAGE = `npm run eval -- <dir> [--model DIR] [--out DIR] [--json FILE] [--verbose]
+  <dir> is laid out <label>/<images>. Prints per-class precision/recall, the confusion matrix, sensitive recall against
+  the false-positive rate on 'other' and the slowest images; writes report.json/.md/.html (default .eval/<model>-<dir>/).
+  --verbose also lists every misclassified image.`;
+
+async function main({ verbose }: { verbose: boolean }): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
       model: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
-      verbose: { type: 'boolean', default: false },
     },
   });
   const dir = positionals[0];
-  if (!dir) throw new Error('usage: tsx src/training/eval.ts <dir> [--model DIR] [--out DIR] [--json FILE] [--verbose]');
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${dir} is not a folder (expected <dir>/<label>/<images>)`);
+  if (!dir) throw new UserError('give the folder to evaluate, laid out <dir>/<label>/<images>');
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${dir} is not a folder (expected <dir>/<label>/<images>)`);
   const report = await evaluateDir(dir, {
     ...(values.model ? { modelDir: values.model } : {}),
     ...(values.out ? { out: values.out } : {}),
@@ -186,7 +192,7 @@ async function main(): Promise<void> {
   });
   if (process.stderr.isTTY) process.stderr.write('\r');
   console.log(formatSummary(report));
-  if (values.verbose) {
+  if (verbose) {
     console.log('misclassified:');
     for (const p of report.predictions) if (p.label !== p.predicted) console.log(`  ${p.file}: ${p.label} → ${p.predicted} (${p.score.toFixed(2)})`);
   }
@@ -194,9 +200,4 @@ async function main(): Promise<void> {
   if (values.json) console.log(`wrote ${values.json}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+if (import.meta.url === `file://${process.argv[1]}`) runScript('npm run eval', EVAL_USAGE, main);

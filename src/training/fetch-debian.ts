@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { runScript } from '../util/script.js';
 
 export const DEBIAN_CACHE = path.resolve('.cache/debian');
 export const DEBIAN_INDEX = path.join(DEBIAN_CACHE, 'index.json');
@@ -431,8 +432,5 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runScript('npm run fetch-debian', `npm run fetch-debian [-- --index] [--keep-debs]\n  Downloads (apt-get download) and unpacks the Debian packages whose images train the classifier, and writes their index\n  under .cache/debian. --index rebuilds the index from what is already unpacked; --keep-debs keeps the .deb files.`, main);
 }

@@ -12,6 +12,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runScript } from '../util/script.js';
 import { isForbidden, sha256File, unpackPackage, walk } from './fetch-debian.js';
 
 /** <label>/<files> + MANIFEST.tsv: what `npm run eval` reads. */
@@ -112,8 +113,5 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+  runScript('npm run fetch-eval', `npm run fetch-eval\n  Writes .cache/eval-debian/{other,screenshot}/ and MANIFEST.tsv from the Debian packages reserved for evaluation (never trained on);\n  then: npm run eval -- .cache/eval-debian`, main);
 }

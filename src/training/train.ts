@@ -25,6 +25,8 @@ import { EARLY_EXIT_GRID, fitHead, type FitResult } from './fit.js';
 import { formatMetrics } from './metrics.js';
 import type { SoftmaxHead } from './softmax.js';
 import { fetchDebian, loadDebianIndex, specsFingerprint } from './fetch-debian.js';
+import { UserError } from '../util/errors.js';
+import { runScript } from '../util/script.js';
 import { AUGMENTATIONS, GENERATOR_VERSION, generateSample, generatorFingerprint, loadSources } from './synth/index.js';
 
 /** The recipe of the shipped model; `npm run train` with no flags reproduces it. */
@@ -54,7 +56,7 @@ export const LINEAR_RECIPE = { epochs: 120, lr: 0.003, l2: 0.01 };
 
 export function parseViews(s: string): View[] {
   const v = s.split(',').map((x) => x.trim()).filter(Boolean);
-  for (const x of v) if (!(VIEWS as readonly string[]).includes(x)) throw new Error(`unknown view '${x}' (known: ${VIEWS.join(', ')})`);
+  for (const x of v) if (!(VIEWS as readonly string[]).includes(x)) throw new UserError(`unknown view '${x}' (known: ${VIEWS.join(', ')})`);
   return v as View[];
 }
 
@@ -110,6 +112,12 @@ export function writeModel(dir: string, manifest: Manifest, head: SoftmaxHead): 
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
+const TRAIN_USAGE = `npm run train -- [--per-class N] [--seed S] [--version V] [--taps a,b] [--size PX] [--views fill,cover]
+                   [--hidden H] [--epochs E] [--l2 L] [--lr R] [--data DIR] [--out DIR] [--concurrency N] [--dry-run] [--verbose]
+  With no flags: rebuilds the shipped model (models/casb-classifier/${DEFAULT_RECIPE.version}) from the seeded generator,
+  fetching the Debian images first when needed. --data DIR trains on a folder laid out <label>/<files> instead.
+  --hidden 0 fits a linear softmax head; --dry-run fits and reports without writing a model.`;
+
 async function main(): Promise<void> {
   const R = DEFAULT_RECIPE;
   const { values } = parseArgs({
@@ -132,6 +140,11 @@ async function main(): Promise<void> {
   });
   const perClass = Number(values['per-class']);
   const seed = Number(values.seed);
+  for (const [flag, v, min] of [['--per-class', perClass, 1], ['--seed', seed, 0], ['--size', Number(values.size), 32], ['--hidden', Number(values.hidden), 0], ['--concurrency', Number(values.concurrency), 1]] as const)
+    if (!Number.isInteger(v) || v < min) throw new UserError(`${flag} must be a whole number ≥ ${min}`);
+  for (const [flag, v] of [['--epochs', values.epochs], ['--l2', values.l2], ['--lr', values.lr]] as const)
+    if (v !== undefined && !(Number(v) >= 0)) throw new UserError(`${flag} must be a number ≥ 0`);
+  if (values.data && !existsSync(values.data)) throw new UserError(`--data ${values.data}: no such folder (expected <dir>/<label>/<images>)`);
   const taps = values.taps!.split(',').map((t) => t.trim()).filter(Boolean);
   const views = parseViews(values.views!);
   const t0 = Date.now();
@@ -237,9 +250,4 @@ async function main(): Promise<void> {
   log(`wrote ${dir}/manifest.json and head.json in ${((Date.now() - t0) / 1000).toFixed(0)} s total`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (import.meta.url === `file://${process.argv[1]}`) runScript('npm run train', TRAIN_USAGE, main);

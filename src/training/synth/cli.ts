@@ -5,7 +5,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { UserError } from '../../util/errors.js';
+import { runScript } from '../../util/script.js';
 import { LABELS, generateSample, loadSources, type Label } from './index.js';
+
+const USAGE = `npm run synth -- --out DIR [--per-class N] [--seed S] [--labels a,b] [--start I] [--verbose]
+  Writes DIR/<label>/<index>.jpg|png and DIR/kinds.tsv (file, what was drawn); deterministic per seed.
+  --per-class N  images per label (default 50)   --seed S  (default 1)   --labels  a subset of: ${LABELS.join(', ')}`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,14 +23,16 @@ async function main(): Promise<void> {
       start: { type: 'string', default: '0' },
     },
   });
-  if (!values.out) throw new Error('--out DIR is required');
+  if (!values.out) throw new UserError('--out DIR is required');
   const perClass = Number(values['per-class']);
   const seed = Number(values.seed);
-  const labels = (values.labels ? values.labels.split(',') : [...LABELS]) as Label[];
-  for (const l of labels) if (!LABELS.includes(l)) throw new Error(`unknown label ${l}`);
+  const start = Number(values.start);
+  for (const [flag, n, min] of [['--per-class', perClass, 1], ['--seed', seed, 0], ['--start', start, 0]] as const)
+    if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be a whole number ≥ ${min}`);
+  const labels = (values.labels ? values.labels.split(',').map((l) => l.trim()) : [...LABELS]) as Label[];
+  for (const l of labels) if (!LABELS.includes(l)) throw new UserError(`unknown label '${l}' (labels: ${LABELS.join(', ')})`);
   const sources = loadSources();
   if (sources.photos.length === 0) console.warn('no Debian images indexed (run tsx src/training/fetch-debian.ts); using rendered images only');
-  const start = Number(values.start);
   const t0 = performance.now();
   const kinds: string[] = [];
   for (const label of labels) {
@@ -43,7 +51,4 @@ async function main(): Promise<void> {
   console.log(`average ${((performance.now() - t0) / (perClass * labels.length)).toFixed(0)} ms/sample`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runScript('npm run synth', USAGE, main);
