@@ -238,6 +238,11 @@ export interface ConnectorOptions {
   adminUser?: string;
   /** The organisation's own domains, for exposure (who counts as external); default: the tenant's domain. */
   domains?: string[];
+  /**
+   * Local folders: absolute paths never listed — casb's own data dir (embedded database, OCR cache, quarantine),
+   * which `casb scan .` would otherwise scan while writing to it.
+   */
+  skipPaths?: string[];
 }
 
 export type ConnectorFactory = (uri: string, opts: ConnectorOptions) => Connector | Promise<Connector>;

@@ -56,7 +56,9 @@ export async function scanSource(
   opts: ScanSourceOptions = {},
   after?: (store: Store, summary: ScanSummary) => Promise<void>,
 ): Promise<ScanSummary> {
-  const connectorOpts: ConnectorOptions = { retry: opts.retry };
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  // casb's own data dir is never scanned, also when it lies inside the scanned folder (`casb scan .`)
+  const connectorOpts: ConnectorOptions = { retry: opts.retry, skipPaths: [path.resolve(dataDir)] };
   for (const k of CONNECTOR_KEYS) if (opts[k] !== undefined) (connectorOpts as Record<string, unknown>)[k] = opts[k];
   const connector = await openConnector(source, connectorOpts);
   try {
@@ -72,7 +74,6 @@ export async function scanSource(
         await classifier.close();
         throw err;
       }
-      const dataDir = opts.dataDir ?? defaultDataDir();
       const ocrOn = opts.ocr !== false && policy.ocr.enabled;
       // Workers start lazily, on the first image the policy sends to OCR.
       const poolOpts = { size: opts.ocrWorkers ?? 1, jobTimeoutMs: opts.ocrTimeoutMs, cachePath: path.join(dataDir, 'tesseract') };

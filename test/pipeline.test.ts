@@ -126,3 +126,17 @@ test('findings are upserts: label findings are raised once per item and re-scans
   assert.equal(s2.scanned, 6);
   assert.equal(await count(), sensitive.length);
 });
+
+test("casb's own data dir inside the scanned folder (`casb scan .`) is never listed", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'a.png'), await pngImage(11));
+  await mkdir(path.join(dir, '.casb'), { recursive: true });
+  await writeFile(path.join(dir, '.casb', 'stray.png'), await pngImage(12)); // as if casb had written an image there
+  const so = await testStoreOptions(t);
+  const dataDir = path.join(dir, '.casb');
+  const s1 = await scanSource(dir, { ...so, dataDir, modelDir: await devModelDir(), ocr: false });
+  assert.equal(s1.listed, 1, 'only a.png: not the database, the hash key or anything else under .casb');
+  const store = await openStore({ ...so, dataDir });
+  t.after(() => store.close());
+  assert.deepEqual((await store.itemOutcomes(pathToFileURL(dir).href)).map((r) => r.externalId), ['a.png']);
+});

@@ -28,8 +28,9 @@ export function localPathOf(url: string): string {
   }
 }
 
-export function createLocalConnector(input: string, _opts: ConnectorOptions = {}): Connector {
+export function createLocalConnector(input: string, opts: ConnectorOptions = {}): Connector {
   const root = path.resolve(input.startsWith('file://') ? localPathOf(input) : input);
+  const skip = new Set((opts.skipPaths ?? []).map((p) => path.resolve(p)));
   const uri = pathToFileURL(root).href;
 
   async function* walk(dir: string): AsyncGenerator<string> {
@@ -46,7 +47,7 @@ export function createLocalConnector(input: string, _opts: ConnectorOptions = {}
     for (const name of entries) {
       const full = path.join(dir, name);
       const st = await lstat(full).catch(() => undefined);
-      if (!st || st.isSymbolicLink()) continue;
+      if (!st || st.isSymbolicLink() || skip.has(full)) continue;
       if (st.isDirectory()) yield* walk(full);
       else if (st.isFile()) yield full;
     }

@@ -4,17 +4,19 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import { decodeForModel } from '../image/decode.js';
+import { decodeForModel, DEFAULT_MAX_BYTES, DEFAULT_PIXEL_LIMIT } from '../image/decode.js';
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import { openImageClassifier } from '../model/image-classifier.js';
 import { activeModelDir } from '../model/select.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
-import { dataDirOf, MODEL_FLAG_HELP } from './options.js';
+import { byteSize, dataDirOf, MODEL_FLAG_HELP, pixelCount } from './options.js';
 
 interface ClassifyFlags {
   json?: boolean;
   model?: string;
   dataDir?: string;
+  maxBytes?: number;
+  maxPixels?: number;
 }
 
 export function registerClassify(program: Command): void {
@@ -24,7 +26,10 @@ export function registerClassify(program: Command): void {
     .option('--json', 'one JSON line per image: {"path","label","scores"}')
     .option('--model <dir|version>', MODEL_FLAG_HELP)
     .option('--data-dir <dir>', 'data dir holding the `casb model use` choice (default: $CASB_DATA_DIR or ./.casb)')
+    .option('--max-bytes <size>', 'skip files larger than this (default 50MB)', byteSize)
+    .option('--max-pixels <n>', 'skip images with more pixels than this, decided from the header (default 100M)', pixelCount)
     .action(async (paths: string[], flags: ClassifyFlags) => {
+      const maxBytes = flags.maxBytes ?? DEFAULT_MAX_BYTES;
       const files: string[] = [];
       for (const p of paths) files.push(...(await expand(p)));
       const classifier = await openImageClassifier({ modelDir: await activeModelDir(flags.model, dataDirOf(flags)) });
@@ -33,14 +38,20 @@ export function registerClassify(program: Command): void {
       // classifier's batcher groups those into one session run).
       const queue = new PQueue({ concurrency: os.availableParallelism() * 2 });
       const one = async (file: string) => {
+        const skip = (why: string) => void process.stderr.write(`casb: skipped ${file}: ${why}\n`);
         try {
+          // the same limits as casb scan, checked before the bytes are read and before decoding
+          const { size } = await stat(file);
+          if (size === 0) return skip('empty file');
+          if (size > maxBytes) return skip(`${size} bytes, above the ${maxBytes}-byte cap (--max-bytes)`);
           const bytes = await readFile(file);
           const kind = await sniff(bytes.subarray(0, SNIFF_BYTES));
-          if (kind.kind !== 'image') {
-            process.stderr.write(`casb: skipped ${file}: ${kind.kind === 'unsupported' ? `unsupported image format ${kind.mime}` : 'not an image'}\n`);
-            return;
-          }
-          const img = await decodeForModel(bytes, classifier.input);
+          if (kind.kind !== 'image') return skip(kind.kind === 'unsupported' ? `unsupported image format ${kind.mime}` : 'not an image');
+          const img = await decodeForModel(bytes, classifier.input, flags.maxPixels ?? DEFAULT_PIXEL_LIMIT).catch((err: unknown) => {
+            if (err instanceof ItemError && err.reason === 'too_large') return err;
+            throw err;
+          });
+          if (img instanceof ItemError) return skip(`${img.message} (--max-pixels)`);
           const cls = await classifier.classify(img.rgb);
           const scores = Object.fromEntries(Object.entries(cls.scores).map(([k, v]) => [k, Number(v.toFixed(4))]));
           if (flags.json) process.stdout.write(`${JSON.stringify({ path: file, label: cls.label, scores })}\n`);

@@ -17,6 +17,14 @@ export function byteSize(value: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
+/** A pixel count such as 100M, 100MP, 2.5e8 or 250000000 (the decoder refuses images above it, from their header). */
+export function pixelCount(value: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*(k|m|mp|g|gp)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * ({ k: 1e3, m: 1e6, mp: 1e6, g: 1e9, gp: 1e9 }[(m[2] ?? '').toLowerCase()] ?? 1) : NaN;
+  if (!(n >= 1e4 && n <= 2e9)) throw new InvalidArgumentError('expected a pixel count from 10K to 2G, such as 100M');
+  return Math.round(n);
+}
+
 export interface DbFlags {
   db?: string;
   dataDir?: string;

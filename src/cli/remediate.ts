@@ -14,7 +14,7 @@ import { kindOf, openConnector } from '../../connectors/registry.js';
 import { loadPolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
 import { ACTIONS } from '../remediation/actions/index.js';
-import { remediate, restoreAction, type ActionResult, type ConnectorFor } from '../remediation/runner.js';
+import type { ActionResult, ConnectorFor } from '../remediation/runner.js';
 import { loadSources, sourcesFile } from '../sources.js';
 import { openStore, type ActionRow } from '../store/index.js';
 import { UserError } from '../util/errors.js';
@@ -96,6 +96,7 @@ export function registerRemediate(program: Command): void {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
+      const { remediate } = await import('../remediation/runner.js');
       const report = await remediate(store, connectorsFor(flags, so.dataDir), {
         signal: interrupt.signal,
         action: flags.action,
@@ -143,6 +144,7 @@ export function registerRemediate(program: Command): void {
     const so = storeOptions(flags);
     const store = await openStore(so);
     try {
+      const { restoreAction } = await import('../remediation/runner.js');
       const r = await restoreAction(store, connectorsFor(flags, so.dataDir), id, { dryRun: Boolean(flags.dryRun), actor: flags.actor });
       if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else printResults([r], Boolean(flags.dryRun));

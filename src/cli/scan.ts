@@ -1,11 +1,10 @@
 /** `casb scan <source>`: scan a folder or a bucket and record outcomes and findings. */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { scanSource } from '../scan-source.js';
 import type { Progress, ScanSummary } from '../pipeline/scan.js';
 import { debugHook } from '../util/log.js';
 import { activeModelDir } from '../model/select.js';
-import { byteSize, MODEL_FLAG_HELP, positiveInt, storeOptions, type DbFlags } from './options.js';
+import { byteSize, MODEL_FLAG_HELP, pixelCount, positiveInt, storeOptions, type DbFlags } from './options.js';
 import { findingJson, printFindingsTable } from './findings.js';
 import { loadPolicy } from '../policy/load.js';
 import { resolveSource, sourcesFile, type SourceConfig } from '../sources.js';
@@ -17,6 +16,7 @@ interface ScanFlags extends DbFlags {
   pathStyle?: boolean;
   region?: string;
   maxBytes?: number;
+  maxPixels?: number;
   model?: string;
   restart?: boolean;
   changes?: boolean;
@@ -43,6 +43,7 @@ export function registerScan(program: Command): void {
     .option('--no-path-style', 'use virtual-hosted-style S3 addressing with --endpoint')
     .option('--region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
     .option('--max-bytes <size>', 'skip objects larger than this (default 50MB)', byteSize)
+    .option('--max-pixels <n>', 'skip images with more pixels than this, decided from the header before decoding (default 100M)', pixelCount)
     .option('--model <dir|version>', MODEL_FLAG_HELP)
     .option('--restart', 'ignore the checkpoint of an interrupted scan and list from the start')
     .option('--changes', "incremental: only what changed since the last scan, from the source's change feed (a full scan runs when there is no stored cursor yet)")
@@ -73,6 +74,8 @@ export function registerScan(program: Command): void {
 
       const bar = flags.progress !== false && process.stderr.isTTY ? progressBar() : undefined;
       try {
+        // loaded here, not at start-up: every other casb command would pay for the pipeline's imports
+        const { scanSource } = await import('../scan-source.js');
         await scanSource(
           source,
           {
@@ -87,6 +90,7 @@ export function registerScan(program: Command): void {
             domains: cfg.domains,
             concurrency: flags.concurrency,
             maxBytes: flags.maxBytes,
+            pixelLimit: flags.maxPixels,
             modelDir: await activeModelDir(flags.model, storeOptions(flags).dataDir),
             restart: flags.restart,
             changes: flags.changes,

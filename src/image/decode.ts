@@ -14,6 +14,9 @@ import { cutView } from './views.js';
 /** Refuse images above this many pixels (width × height) before decoding. 100 MP covers any camera. */
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 
+/** Objects above this many bytes are skipped as too_large without being read (`--max-bytes`). */
+export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+
 /**
  * Ways to turn an image into a square model input: `fill` squashes, `cover` takes the centre
  * square, `contain` letterboxes on white; `-mirror` also flips left-right.

@@ -18,7 +18,7 @@ export const SKIP_REASONS = new Set(['archived', 'too_large', 'not_found']);
  * as `unchanged` next time. Other failures (network, throttling, access) are retried next scan.
  */
 export function isFinal(outcome: string): boolean {
-  // too_large and excluded depend on this run's settings (--max-bytes, the policy), not on the content: decided again each scan, cheaply
+  // too_large and excluded depend on this run's settings (--max-bytes, --max-pixels, the policy), not on the content: decided again each scan
   if (outcome === 'skipped:too_large' || outcome === 'skipped:excluded') return false;
   // an item that was gone (deleted, or vanished before its download) and is listed again is new content as far as we know
   if (outcome === 'skipped:gone' || outcome === 'skipped:not_found') return false;

@@ -15,7 +15,9 @@ import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { CursorExpiredError, type ChangePage, type Connector, type ObjectRef } from '../../connectors/contract.js';
-import { decodeForModel, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
+import { decodeForModel, DEFAULT_MAX_BYTES, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
+
+export { DEFAULT_MAX_BYTES };
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import picomatch from 'picomatch';
 import type { OcrStage } from '../ocr/stage.js';
@@ -111,7 +113,6 @@ export interface ScanSummary {
   timings: Record<string, number>;
 }
 
-export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 
 export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<ScanSummary> {
   const { store, connector, classifier } = deps;
@@ -366,7 +367,8 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       if (abort.signal.aborted) return void (inFlight--, wake?.());
       debug(`analysis failed: ${ref.path}`, err);
       const reason = err instanceof ItemError ? err.reason : 'internal';
-      return recordOutcome(ref, seq, failed(reason), oneLine(err), { contentType: mime, contentSha256: sha256 });
+      // too_large here is the pixel limit (a setting, like the byte cap), refused from the header: a skip, decided again each scan
+      return recordOutcome(ref, seq, SKIP_REASONS.has(reason) ? skipped(reason) : failed(reason), oneLine(err), { contentType: mime, contentSha256: sha256 });
     }
   }
 
