@@ -105,6 +105,22 @@ export function pixelBombPng(side = 30_000): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(rows, { level: 9 })), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
+/**
+ * A PNG that is slow to decode for its size: W×H 1-bit pixels, all of them present (300 MP by default,
+ * ~160 KB, about half a second on 2 cores) — for the decode time limit, above the default pixel limit.
+ */
+export function slowPng(width = 20_000, height = 15_000): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1;
+  ihdr[9] = 0;
+  const row = Buffer.alloc(1 + Math.ceil(width / 8));
+  for (let i = 1; i < row.length; i++) row[i] = (i * 37) & 0xff; // stripes, so every row really decodes
+  const data = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)), { level: 9 });
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', data), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
 /** An ISO-BMFF container with the `heic` brand, as an iPhone writes it (the sniffer's view of HEIC). */
 export function heicContainer(): Buffer {
   const ftyp = Buffer.alloc(24);

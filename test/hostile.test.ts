@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,10 +16,10 @@ import { decodeForModel, DEFAULT_MAX_BYTES } from '../src/image/decode.js';
 import { listModels, newestModel } from '../src/model/select.js';
 import { scanSource } from '../src/scan-source.js';
 import { openStore } from '../src/store/index.js';
-import { cardPhoto, pixelBombPng, writeHostileCorpus } from './hostile-corpus.js';
+import { cardPhoto, pixelBombPng, slowPng, writeHostileCorpus } from './hostile-corpus.js';
 import { ItemError } from '../src/util/errors.js';
 import { runCli } from './helpers/cli.js';
-import { tempDir, testStoreOptions } from './helpers/env.js';
+import { devModelDir, tempDir, testStoreOptions } from './helpers/env.js';
 
 /** A local HTTP server that records every request (the SVG points at it; nothing may arrive). */
 async function trap(t: { after: (fn: () => Promise<void>) => void }) {
@@ -94,6 +94,24 @@ test('a pixel bomb is refused from its header: no decode, no memory', async () =
   // decoding 900 MP would take seconds and gigabytes (RGB: 2.7 GB)
   assert.ok(performance.now() - t0 < 1000, `${(performance.now() - t0).toFixed(0)} ms`);
   assert.ok(process.memoryUsage().rss - rss < 64 * 2 ** 20, 'RSS stays put');
+});
+
+test('a decode that runs past --decode-timeout is failed:timeout, and the scan goes on', async (t) => {
+  const slow = slowPng();
+  const spec = { size: 192, fit: 'fill' as const };
+  await decodeForModel(slow, spec, 4e8); // decodes within the default limit: it is slow, not broken
+  const t0 = performance.now();
+  await assert.rejects(decodeForModel(slow, spec, 4e8, 100), (e: unknown) => e instanceof ItemError && e.reason === 'timeout' && /--decode-timeout/.test(e.message));
+  assert.ok(performance.now() - t0 < 400, `answered at the limit, not when libvips finished (${(performance.now() - t0).toFixed(0)} ms)`);
+
+  const dir = await tempDir(t, 'casb-slow-');
+  await writeFile(path.join(dir, 'slow.png'), slow);
+  await writeFile(path.join(dir, 'card.png'), await cardPhoto());
+  const so = await testStoreOptions(t);
+  const s = await scanSource(dir, { ...so, modelDir: await devModelDir(), ocr: false, pixelLimit: 4e8, decodeTimeoutMs: 100 });
+  assert.equal(s.status, 'completed');
+  assert.deepEqual(s.failed, { timeout: 1 });
+  assert.equal(s.scanned, 1);
 });
 
 test('hostile corpus: the EXIF files decode to the upright picture (the corpus itself is right)', async (t) => {

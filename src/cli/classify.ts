@@ -9,7 +9,7 @@ import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import { openImageClassifier } from '../model/image-classifier.js';
 import { activeModelDir } from '../model/select.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
-import { byteSize, dataDirOf, MODEL_FLAG_HELP, pixelCount } from './options.js';
+import { byteSize, dataDirOf, MODEL_FLAG_HELP, pixelCount, positiveInt } from './options.js';
 
 interface ClassifyFlags {
   json?: boolean;
@@ -17,6 +17,7 @@ interface ClassifyFlags {
   dataDir?: string;
   maxBytes?: number;
   maxPixels?: number;
+  decodeTimeout?: number;
 }
 
 export function registerClassify(program: Command): void {
@@ -28,6 +29,7 @@ export function registerClassify(program: Command): void {
     .option('--data-dir <dir>', 'data dir holding the `casb model use` choice (default: $CASB_DATA_DIR or ./.casb)')
     .option('--max-bytes <size>', 'skip files larger than this (default 50MB)', byteSize)
     .option('--max-pixels <n>', 'skip images with more pixels than this, decided from the header (default 100M)', pixelCount)
+    .option('--decode-timeout <seconds>', 'longest one image may take to decode (default 30)', positiveInt)
     .action(async (paths: string[], flags: ClassifyFlags) => {
       const maxBytes = flags.maxBytes ?? DEFAULT_MAX_BYTES;
       const files: string[] = [];
@@ -47,7 +49,7 @@ export function registerClassify(program: Command): void {
           const bytes = await readFile(file);
           const kind = await sniff(bytes.subarray(0, SNIFF_BYTES));
           if (kind.kind !== 'image') return skip(kind.kind === 'unsupported' ? `unsupported image format ${kind.mime}` : 'not an image');
-          const img = await decodeForModel(bytes, classifier.input, flags.maxPixels ?? DEFAULT_PIXEL_LIMIT).catch((err: unknown) => {
+          const img = await decodeForModel(bytes, classifier.input, flags.maxPixels ?? DEFAULT_PIXEL_LIMIT, flags.decodeTimeout ? flags.decodeTimeout * 1000 : undefined).catch((err: unknown) => {
             if (err instanceof ItemError && err.reason === 'too_large') return err;
             throw err;
           });

@@ -17,6 +17,7 @@ interface ScanFlags extends DbFlags {
   region?: string;
   maxBytes?: number;
   maxPixels?: number;
+  decodeTimeout?: number;
   model?: string;
   restart?: boolean;
   changes?: boolean;
@@ -44,6 +45,7 @@ export function registerScan(program: Command): void {
     .option('--region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
     .option('--max-bytes <size>', 'skip objects larger than this (default 50MB)', byteSize)
     .option('--max-pixels <n>', 'skip images with more pixels than this, decided from the header before decoding (default 100M)', pixelCount)
+    .option('--decode-timeout <seconds>', 'longest one image may take to decode; past it the item is failed:timeout (default 30)', positiveInt)
     .option('--model <dir|version>', MODEL_FLAG_HELP)
     .option('--restart', 'ignore the checkpoint of an interrupted scan and list from the start')
     .option('--changes', "incremental: only what changed since the last scan, from the source's change feed (a full scan runs when there is no stored cursor yet)")
@@ -91,6 +93,7 @@ export function registerScan(program: Command): void {
             concurrency: flags.concurrency,
             maxBytes: flags.maxBytes,
             pixelLimit: flags.maxPixels,
+            decodeTimeoutMs: flags.decodeTimeout ? flags.decodeTimeout * 1000 : undefined,
             modelDir: await activeModelDir(flags.model, storeOptions(flags).dataDir),
             restart: flags.restart,
             changes: flags.changes,
@@ -156,7 +159,7 @@ function failedText(items: Array<{ path: string; outcome: string; detail: string
     throttled: 'the source throttled us; the next scan retries it',
     network: 'the next scan retries it',
     changed: 'it changed while being scanned; the next scan picks up the new version',
-    too_large: 'raise the pixel or byte limit if it should be scanned',
+    timeout: 'it took too long to decode; raise --decode-timeout or exclude it (the next scan tries again)',
     ocr_timeout: 'its classification was kept; the next scan retries the OCR (or raise --ocr-timeout)',
     ocr_error: 'its classification was kept; the next scan retries the OCR',
   };

@@ -17,6 +17,9 @@ export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 /** Objects above this many bytes are skipped as too_large without being read (`--max-bytes`). */
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 
+/** Longest one image's decode may take (`--decode-timeout`); a 100 MP photo decodes in about a second on 2 cores. */
+export const DEFAULT_DECODE_TIMEOUT_MS = 30_000;
+
 /**
  * Ways to turn an image into a square model input: `fill` squashes, `cover` takes the centre
  * square, `contain` letterboxes on white; `-mirror` also flips left-right.
@@ -62,8 +65,9 @@ export interface DecodedImage {
 sharp.cache(false); // each image is seen once; libvips' operation cache only costs memory here
 sharp.concurrency(1); // parallelism comes from our own CPU queue, not from libvips threads
 
-function normalised(input: Buffer | string, pixelLimit: number): Sharp {
+function normalised(input: Buffer | string, pixelLimit: number, timeoutMs: number): Sharp {
   return sharp(input, { limitInputPixels: pixelLimit, failOn: 'error', pages: 1, sequentialRead: true })
+    .timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) }) // libvips stops the work itself (whole seconds only)
     .rotate() // EXIF auto-orient
     .toColourspace('srgb')
     .flatten({ background: { r: 255, g: 255, b: 255 } })
@@ -94,23 +98,36 @@ export async function readImageHeader(input: Buffer | string, pixelLimit: number
 
 /**
  * Decode `input` into the classifier's input tensor (uint8 RGB). Throws ItemError with
- * reason `too_large` (pixel bomb), `corrupt` (undecodable) or `unsupported`.
+ * reason `too_large` (pixel bomb), `corrupt` (undecodable), `unsupported` or `timeout` (the
+ * decode ran past `timeoutMs`: the caller is answered then, and libvips stops on its own within
+ * the next whole second).
  */
 export async function decodeForModel(
   input: Buffer | string,
   spec: ModelInputSpec = DEFAULT_INPUT,
   pixelLimit = DEFAULT_PIXEL_LIMIT,
+  timeoutMs = DEFAULT_DECODE_TIMEOUT_MS,
 ): Promise<DecodedImage> {
   const { width, height, format } = await readImageHeader(input, pixelLimit);
   const oriented = { width, height };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const rgb = spec.views ? await multiView(normalised(input, pixelLimit), spec.size, spec.views, oriented) : await oneView(normalised(input, pixelLimit), spec.size, spec.fit);
+    const img = normalised(input, pixelLimit, timeoutMs);
+    const work = spec.views ? multiView(img, spec.size, spec.views, oriented) : oneView(img, spec.size, spec.fit);
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ItemError('timeout', `decoding took longer than ${timeoutMs / 1000} s (--decode-timeout)`)), timeoutMs);
+    });
+    work.catch(() => undefined); // a decode still running when the timer fired must not surface as an unhandled rejection
+    const rgb = await Promise.race([work, late]);
     return { ...oriented, format, rgb };
   } catch (err) {
     if (err instanceof ItemError) throw err;
     const msg = (err as Error).message;
     if (/pixel limit/i.test(msg)) throw new ItemError('too_large', msg, { cause: err });
+    if (/timeout/i.test(msg)) throw new ItemError('timeout', `decoding took longer than ${timeoutMs / 1000} s (--decode-timeout)`, { cause: err });
     throw new ItemError('corrupt', `cannot decode image: ${msg}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

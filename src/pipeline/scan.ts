@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { CursorExpiredError, type ChangePage, type Connector, type ObjectRef } from '../../connectors/contract.js';
-import { decodeForModel, DEFAULT_MAX_BYTES, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
+import { decodeForModel, DEFAULT_DECODE_TIMEOUT_MS, DEFAULT_MAX_BYTES, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
 
 export { DEFAULT_MAX_BYTES };
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
@@ -56,6 +56,8 @@ export interface ScanOptions {
   /** Objects above this size are skipped as too_large without download. */
   maxBytes?: number;
   pixelLimit?: number;
+  /** Longest one image's decode may take before it is failed:timeout (default DEFAULT_DECODE_TIMEOUT_MS). */
+  decodeTimeoutMs?: number;
   signal?: AbortSignal;
   /** Ignore an interrupted run's checkpoint and list from the start. */
   restart?: boolean;
@@ -306,7 +308,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     try {
       // Decode on the CPU queue; inference goes to the classifier, whose batcher groups the
       // images decoded meanwhile into one session run.
-      const img = await cpu.add(() => time('decode', () => decodeForModel(body, classifier.input, opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT)), {
+      const img = await cpu.add(() => time('decode', () => decodeForModel(body, classifier.input, opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT, opts.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS)), {
         signal: abort.signal,
       });
       const cls = await time('classify', () => classifier.classify(img.rgb));
