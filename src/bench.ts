@@ -21,7 +21,7 @@
  *   --keep    keep the OCR bench's temp folder (corpus + both data dirs)
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
@@ -127,6 +127,23 @@ if (throughput) {
       rows.push({ stage: 'rescan-local (unchanged)', ms: rescan.ms, imagesPerSec: rate(rescan.ms) });
       ratios.rescanToFull = rescan.ms / full.ms;
       result.stageTimingsMs = full.value.timings;
+
+      // the verdict cache: the same N images, 30% of them copies of others (a tenant's duplicates), each in a fresh database
+      const dups = path.join(root, 'dups');
+      await mkdir(dups);
+      const unique = Math.ceil(N * 0.7);
+      for (let i = 0; i < N; i++) {
+        const src = files[i < unique ? i : i - unique]!;
+        await copyFile(src, path.join(dups, `d${String(i).padStart(5, '0')}${path.extname(src)}`));
+      }
+      const [dbCache, dbNoCache] = [path.join(root, 'db-dups-cache'), path.join(root, 'db-dups-nocache')];
+      for (const d of [dbCache, dbNoCache]) await (await openStore({ dataDir: d })).close(); // initdb is not scanning
+      const withCache = await timed(() => scanSource(dups, { dataDir: dbCache }));
+      const noCache = await timed(() => scanSource(dups, { dataDir: dbNoCache, verdictCache: false }));
+      rows.push({ stage: 'pipeline, 30% dups, cache', ms: withCache.ms, imagesPerSec: rate(withCache.ms) });
+      rows.push({ stage: 'pipeline, 30% dups, no cache', ms: noCache.ms, imagesPerSec: rate(noCache.ms) });
+      ratios.duplicatesCacheSpeedup = noCache.ms / withCache.ms;
+      result.verdictsReused = withCache.value.verdictsReused;
     }
 
     const ms = (stage: string) => rows.find((r) => r.stage.startsWith(stage))?.ms;
@@ -140,6 +157,7 @@ if (throughput) {
       ratios.classifyToDecode !== undefined ? `classify/decode ${ratios.classifyToDecode.toFixed(2)}` : '',
       ratios.pipelineToClassify !== undefined ? `pipeline/classify ${ratios.pipelineToClassify.toFixed(2)}` : '',
       ratios.rescanToFull !== undefined ? `rescan/full ${ratios.rescanToFull.toFixed(3)}` : '',
+      ratios.duplicatesCacheSpeedup !== undefined ? `30% duplicates: verdict cache ${ratios.duplicatesCacheSpeedup.toFixed(2)}× faster (${String(result.verdictsReused)} verdicts reused)` : '',
     ].filter(Boolean);
     if (parts.length) process.stdout.write(`\n${parts.join(' · ')}\n`);
   } finally {

@@ -23,11 +23,11 @@ test('migrations apply once, are recorded, and re-opening is a no-op', async (t)
   const so = await testStoreOptions(t);
   const s1 = await openStore(so);
   const rows = (await s1.db.query<{ name: string }>('SELECT name FROM schema_migrations')).rows;
-  assert.deepEqual(rows.map((r) => r.name), ['0001_init.sql', '0002_policy_version.sql', '0003_changes.sql', '0004_remediation.sql']);
+  assert.deepEqual(rows.map((r) => r.name), ['0001_init.sql', '0002_policy_version.sql', '0003_changes.sql', '0004_remediation.sql', '0005_verdict_cache.sql']);
   assert.deepEqual(await migrate(s1.db), []);
   await s1.close();
   const s2 = await openStore(so);
-  assert.equal((await s2.db.query('SELECT name FROM schema_migrations')).rows.length, 4);
+  assert.equal((await s2.db.query('SELECT name FROM schema_migrations')).rows.length, 5);
   await s2.close();
 });
 
@@ -79,8 +79,8 @@ test('PostgreSQL: two processes migrating one database at once apply each migrat
     await b.close();
   });
   const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-  assert.deepEqual([...ra, ...rb].sort(), ['0001_init.sql', '0002_policy_version.sql', '0003_changes.sql', '0004_remediation.sql']);
-  assert.equal((await a.query('SELECT * FROM schema_migrations')).rows.length, 4);
+  assert.deepEqual([...ra, ...rb].sort(), ['0001_init.sql', '0002_policy_version.sql', '0003_changes.sql', '0004_remediation.sql', '0005_verdict_cache.sql']);
+  assert.equal((await a.query('SELECT * FROM schema_migrations')).rows.length, 5);
 });
 
 test('PostgreSQL: the statement timeout is applied to every connection', { skip: PG_URL ? false : 'needs PostgreSQL: set DATABASE_URL to run it' }, async (t) => {

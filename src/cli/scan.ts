@@ -182,7 +182,7 @@ function summaryText(s: ScanSummary): string {
     `${s.status === 'completed' ? 'Scanned' : 'Interrupted scan of'} ${s.source} in ${(s.wallMs / 1000).toFixed(1)} s (${s.imagesPerSec.toFixed(1)} images/s)${s.resumedFrom ? `, resumed from run ${s.resumedFrom}` : ''}`,
     `  mode     ${s.mode === 'changes' ? 'changes since the last scan' : 'full listing'}${s.fullBecause ? ` (${s.fullBecause})` : ''}`,
     `  listed   ${s.listed}${s.mode === 'changes' ? ' changed' : ''}, ${s.downloaded} downloaded${s.deleted ? `, ${s.deleted} gone (deleted at the source)` : ''}`,
-    `  scanned  ${s.scanned}`,
+    `  scanned  ${s.scanned}${s.verdictsReused ? ` (${s.verdictsReused} identical to content analysed before: verdict reused, not decoded again)` : ''}`,
     `  skipped  ${total(s.skipped)}${total(s.skipped) ? `  (${fmt(s.skipped)})` : ''}`,
     `  failed   ${total(s.failed)}${total(s.failed) ? `  (${fmt(s.failed)})` : ''}`,
     `  findings ${s.findings}${s.findings ? `  (${fmt(s.findingsByLabel)})` : ''}  in this run`,

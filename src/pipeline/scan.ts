@@ -24,7 +24,7 @@ import type { OcrStage } from '../ocr/stage.js';
 import { decideFindings, ocrReason, type ClassificationLike, type OcrReport } from '../policy/decide.js';
 import { policyVersion as versionOf } from '../policy/load.js';
 import { DEFAULT_POLICY, type Policy } from '../policy/schema.js';
-import type { ItemRecord, RunInfo, Store } from '../store/index.js';
+import type { FindingRecord, ItemRecord, RunInfo, Store } from '../store/index.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
 import { hasCapability } from '../../connectors/contract.js';
 import { withRetry } from '../util/retry.js';
@@ -58,6 +58,8 @@ export interface ScanOptions {
   pixelLimit?: number;
   /** Longest one image's decode may take before it is failed:timeout (default DEFAULT_DECODE_TIMEOUT_MS). */
   decodeTimeoutMs?: number;
+  /** false: never reuse the verdict of identical content scanned before (default true). */
+  verdictCache?: boolean;
   signal?: AbortSignal;
   /** Ignore an interrupted run's checkpoint and list from the start. */
   restart?: boolean;
@@ -109,6 +111,8 @@ export interface ScanSummary {
   findingsByEntity: Record<string, number>;
   /** Images the policy sent to OCR, and how many of those OCR could not finish. */
   ocr: { images: number; failed: number };
+  /** Scanned items whose verdict came from identical bytes analysed before (no decode, inference or OCR). */
+  verdictsReused: number;
   policyVersion: string;
   wallMs: number;
   imagesPerSec: number;
@@ -272,6 +276,53 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     return cls.kind === 'throttled' ? 'throttled' : cls.kind === 'retryable' ? 'network' : cls.kind === 'notFound' ? 'not_found' : 'error';
   };
 
+  const verdictKey = `${classifier.modelVersion}|${policyVersion}|ocr:${deps.ocr ? 'on' : 'off'}`;
+  const useVerdictCache = opts.verdictCache !== false;
+  let verdictsReused = 0;
+
+  /** Records an analysed item (classified now, or a verdict reused) with its findings and, for flagged items, exposure. */
+  async function recordScanned(
+    ref: ObjectRef,
+    seq: number,
+    v: { mime: string; sha256: string; label: string; score: number | null; scores: Record<string, number>; findings: FindingRecord[]; ocrFailure?: ItemError; detail?: string },
+  ): Promise<void> {
+    const outcome = v.ocrFailure ? failed(v.ocrFailure.reason) : 'scanned';
+    // Exposure the listing did not carry (S3: ACLs and bucket policy need requests of their own)
+    // is read for flagged items only; a failed read leaves it unknown, never fails the item.
+    let exposure = ref.exposure;
+    if (v.findings.length && !exposure && hasCapability(connector, 'describeSharing')) {
+      exposure = await network
+        .add(() => withRetry(() => connector.describeSharing(ref), { classify: (e) => connector.classifyError(e), signal: abort.signal, ...opts.retry }), { signal: abort.signal })
+        .catch((err: unknown) => {
+          debug(`exposure of ${ref.path} not read`, err);
+          return { level: 'unknown' as const, details: [`not read: ${oneLine(err)}`] };
+        });
+    }
+    await finish(ref, seq, outcome, () =>
+      store.recordItem(
+        sourceId,
+        runId,
+        {
+          ...baseItem(ref), contentType: v.mime, contentSha256: v.sha256, label: v.label, score: v.score, scores: v.scores,
+          outcome, outcomeDetail: v.ocrFailure ? oneLine(v.ocrFailure) : (v.detail ?? null),
+          exposure: exposure?.level ?? null, exposureDetails: exposure?.details ?? null,
+          // only a complete analysis can stand in for another copy of the same bytes
+          verdictKey: outcome === 'scanned' ? verdictKey : null,
+        },
+        v.findings,
+        // OCR that failed, or OCR switched off for this run (--no-ocr), is no evidence that an entity went away
+        { keepOtherFindings: Boolean(v.ocrFailure) || !deps.ocr },
+      ),
+    );
+    if (!fatal) {
+      counter.findings += v.findings.length;
+      for (const f of v.findings) {
+        counter.findingsByLabel[f.label] = (counter.findingsByLabel[f.label] ?? 0) + 1;
+        if (f.entityType) findingsByEntity[f.entityType] = (findingsByEntity[f.entityType] ?? 0) + 1;
+      }
+    }
+  }
+
   async function processItem(ref: ObjectRef, seq: number): Promise<void> {
     // ---- download (network queue): sniff the head first, fetch the rest only for decodable images
     let body: Buffer;
@@ -304,8 +355,15 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
       return recordOutcome(ref, seq, SKIP_REASONS.has(reason) ? skipped(reason) : failed(reason), oneLine(err));
     }
 
-    // ---- decode + classify (cpu queue)
     try {
+      // ---- the same bytes analysed before (any source) under the same model, policy and OCR setting: reuse that verdict
+      const cached = useVerdictCache ? await store.cachedVerdict(sha256, verdictKey) : undefined;
+      if (cached) {
+        verdictsReused++;
+        return await recordScanned(ref, seq, { mime, sha256, label: cached.label, score: cached.score, scores: cached.scores, findings: cached.findings, detail: `verdict reused: same content as item ${cached.itemId}` });
+      }
+
+      // ---- decode + classify (cpu queue)
       // Decode on the CPU queue; inference goes to the classifier, whose batcher groups the
       // images decoded meanwhile into one session run.
       const img = await cpu.add(() => time('decode', () => decodeForModel(body, classifier.input, opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT, opts.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS)), {
@@ -331,40 +389,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
         }
       }
       const findings = decideFindings(cls, policy, { thresholds: classifier.thresholds, policyVersion, ocr: report, ocrReason: why });
-      const score = cls.scores[cls.label] ?? null;
-      const outcome = ocrFailure ? failed(ocrFailure.reason) : 'scanned';
-      // Exposure the listing did not carry (S3: ACLs and bucket policy need requests of their own)
-      // is read for flagged items only; a failed read leaves it unknown, never fails the item.
-      let exposure = ref.exposure;
-      if (findings.length && !exposure && hasCapability(connector, 'describeSharing')) {
-        exposure = await network
-          .add(() => withRetry(() => connector.describeSharing(ref), { classify: (e) => connector.classifyError(e), signal: abort.signal, ...opts.retry }), { signal: abort.signal })
-          .catch((err: unknown) => {
-            debug(`exposure of ${ref.path} not read`, err);
-            return { level: 'unknown' as const, details: [`not read: ${oneLine(err)}`] };
-          });
-      }
-      await finish(ref, seq, outcome, () =>
-        store.recordItem(
-          sourceId,
-          runId,
-          {
-            ...baseItem(ref), contentType: mime, contentSha256: sha256, label: cls.label, score, scores: cls.scores,
-            outcome, outcomeDetail: ocrFailure ? oneLine(ocrFailure) : null,
-            exposure: exposure?.level ?? null, exposureDetails: exposure?.details ?? null,
-          },
-          findings,
-          // OCR that failed, or OCR switched off for this run (--no-ocr), is no evidence that an entity went away
-          { keepOtherFindings: Boolean(ocrFailure) || !deps.ocr },
-        ),
-      );
-      if (!fatal) {
-        counter.findings += findings.length;
-        for (const f of findings) {
-          counter.findingsByLabel[f.label] = (counter.findingsByLabel[f.label] ?? 0) + 1;
-          if (f.entityType) findingsByEntity[f.entityType] = (findingsByEntity[f.entityType] ?? 0) + 1;
-        }
-      }
+      await recordScanned(ref, seq, { mime, sha256, label: cls.label, score: cls.scores[cls.label] ?? null, scores: cls.scores, findings, ocrFailure });
     } catch (err) {
       if (abort.signal.aborted) return void (inFlight--, wake?.());
       debug(`analysis failed: ${ref.path}`, err);
@@ -508,6 +533,7 @@ export async function runScan(deps: ScanDeps, opts: ScanOptions = {}): Promise<S
     findingsByLabel: counter.findingsByLabel,
     findingsByEntity,
     ocr: ocrCount,
+    verdictsReused,
     policyVersion,
     wallMs,
     imagesPerSec: counter.scanned / Math.max(wallMs / 1000, 1e-3),

@@ -49,6 +49,8 @@ export interface ItemRecord {
   exposureDetails: string[] | null;
   /** The listed ref's connector extras (ObjectRef.extra), so remediation can address the object. */
   refExtra?: Record<string, unknown> | null;
+  /** Set on complete analyses only: model version, policy version and OCR on/off (see cachedVerdict). */
+  verdictKey?: string | null;
 }
 
 export interface FindingRecord {
@@ -218,7 +220,7 @@ export class Store {
         item.modelVersion, item.outcome, item.outcomeDetail, item.label, item.score,
         item.scores ? JSON.stringify(item.scores) : null, item.exposure,
         item.exposureDetails ? JSON.stringify(item.exposureDetails) : null, runId, item.policyVersion,
-        item.refExtra ? JSON.stringify(item.refExtra) : null,
+        item.refExtra ? JSON.stringify(item.refExtra) : null, item.verdictKey ?? null,
       ]);
       const itemId = r.rows[0]!.id;
       for (const f of findings) {
@@ -229,6 +231,20 @@ export class Store {
       }
       if (!opts.keepOtherFindings) await tx.query(SQL.resolveStaleFindings, [itemId, runId]);
     });
+  }
+
+  /** A stored verdict for these bytes under `verdictKey`, with the findings it produced; undefined when there is none. */
+  async cachedVerdict(contentSha256: string, verdictKey: string): Promise<{ itemId: string; label: string; score: number | null; scores: Record<string, number>; findings: FindingRecord[] } | undefined> {
+    const r = await this.db.query<{ id: string; label: string; score: number | null; scores: Record<string, number>; scanned_run_id: string | null }>(SQL.cachedVerdict, [contentSha256, verdictKey]);
+    const v = r.rows[0];
+    if (!v) return undefined;
+    const f = await this.db.query<{ label: string; score: number; entity_type: string; value_hash: string; redacted_value: string | null; boxes: unknown[]; explanation: Record<string, unknown>; severity: string }>(
+      SQL.verdictFindings, [v.id, v.scanned_run_id],
+    );
+    return {
+      itemId: String(v.id), label: v.label, score: v.score === null ? null : Number(v.score), scores: v.scores,
+      findings: f.rows.map((x) => ({ label: x.label, score: Number(x.score), entityType: x.entity_type, valueHash: x.value_hash, redactedValue: x.redacted_value, boxes: x.boxes, explanation: x.explanation, severity: x.severity })),
+    };
   }
 
   async listFindings(filter: { label?: string; source?: string; status?: string; entity?: string; limit?: number }): Promise<FindingRow[]> {

@@ -75,8 +75,8 @@ export const SQL = {
   upsertItem: `
     INSERT INTO items (source_id, external_id, path, size, etag, modified_at, content_type, content_sha256,
                        model_version, outcome, outcome_detail, label, score, scores, exposure, exposure_details,
-                       last_run_id, scanned_run_id, policy_version, ref_extra)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
+                       last_run_id, scanned_run_id, policy_version, ref_extra, verdict_key)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20)
     ON CONFLICT (source_id, external_id) DO UPDATE SET
       path = EXCLUDED.path, size = EXCLUDED.size, etag = EXCLUDED.etag, modified_at = EXCLUDED.modified_at,
       content_type = EXCLUDED.content_type, content_sha256 = EXCLUDED.content_sha256,
@@ -84,8 +84,24 @@ export const SQL = {
       label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores,
       exposure = EXCLUDED.exposure, exposure_details = EXCLUDED.exposure_details,
       last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, scanned_run_id = EXCLUDED.scanned_run_id,
-      policy_version = EXCLUDED.policy_version, deleted_at = NULL, ref_extra = EXCLUDED.ref_extra
+      policy_version = EXCLUDED.policy_version, deleted_at = NULL, ref_extra = EXCLUDED.ref_extra,
+      verdict_key = EXCLUDED.verdict_key
     RETURNING id`,
+
+  /** The newest complete analysis of these bytes under this verdict key (model, policy, OCR), from any source. */
+  cachedVerdict: `
+    SELECT id, label, score, scores, scanned_run_id
+      FROM items
+     WHERE content_sha256 = $1 AND verdict_key = $2
+     ORDER BY id DESC
+     LIMIT 1`,
+
+  /** The findings that analysis produced (not older ones an OCR-less run left open). */
+  verdictFindings: `
+    SELECT label, score, entity_type, value_hash, redacted_value, boxes, explanation, severity
+      FROM findings
+     WHERE item_id = $1 AND last_run_id IS NOT DISTINCT FROM $2
+     ORDER BY id`,
 
   upsertFinding: `
     INSERT INTO findings (item_id, label, score, entity_type, value_hash, redacted_value, boxes, explanation,
