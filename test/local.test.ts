@@ -44,3 +44,40 @@ test('local open enforces maxBytes and probe names a missing folder', async (t) 
   await assert.rejects(createLocalConnector(path.join(dir, 'nope')).probe!(), /folder not found/);
   await assert.rejects(createLocalConnector(path.join(dir, 'big.bin')).probe!(), /is not a folder/);
 });
+
+test('a name that is not UTF-8 is listed (escaped) and opened by its real bytes; no file escapes by its name', async (t) => {
+  const dir = await tempDir(t);
+  const sep = Buffer.from(path.sep);
+  const badFile = Buffer.concat([Buffer.from(dir), sep, Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]), Buffer.from('.png')]);
+  const badDir = Buffer.concat([Buffer.from(dir), sep, Buffer.from([0x64, 0xfe])]);
+  await writeFile(badFile, 'bytes of a badly named file');
+  await mkdir(badDir);
+  await writeFile(Buffer.concat([badDir, sep, Buffer.from('in.png')]), 'bytes inside a badly named folder');
+  await writeFile(path.join(dir, 'ok.png'), 'plain');
+  const c = createLocalConnector(dir);
+  const refs = [];
+  for await (const p of c.list()) refs.push(...p.items);
+  assert.deepEqual(refs.map((r) => r.externalId).sort(), ['bad\\xff\\xfe.png', 'd\\xfe/in.png', 'ok.png']);
+  const read = async (id: string) => {
+    const chunks: Buffer[] = [];
+    for await (const ch of await c.open(refs.find((r) => r.externalId === id)!)) chunks.push(ch as Buffer);
+    return Buffer.concat(chunks).toString();
+  };
+  assert.equal(await read('bad\\xff\\xfe.png'), 'bytes of a badly named file');
+  assert.equal(await read('d\\xfe/in.png'), 'bytes inside a badly named folder');
+  assert.equal(await read('ok.png'), 'plain');
+});
+
+test("casb's data folders are not listed: the one in use (also through a symlink) and any folder named .casb", async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(path.join(dir, 'sub', 'data'), { recursive: true });
+  await mkdir(path.join(dir, 'other', '.casb'), { recursive: true });
+  await writeFile(path.join(dir, 'sub', 'data', 'db.bin'), 'database');
+  await writeFile(path.join(dir, 'other', '.casb', 'hash.key'), 'key');
+  await writeFile(path.join(dir, 'keep.png'), 'x');
+  const link = path.join(await tempDir(t), 'link');
+  await symlink(path.join(dir, 'sub'), link);
+  const c = createLocalConnector(dir, { skipPaths: [path.join(link, 'data')] });
+  const ids = (await listAll(c)).flatMap((p) => p.ids);
+  assert.deepEqual(ids, ['keep.png']);
+});

@@ -3,10 +3,13 @@
  *
  * Listing walks the tree in a stable (sorted) order so that a cursor — the last path
  * of a page — resumes exactly after that page. Symlinks are not followed (a link can
- * point outside the folder being scanned, or loop).
+ * point outside the folder being scanned, or loop). Names are read as bytes: a file whose
+ * name is not valid UTF-8 is listed too (under an escaped name, opened by its real bytes),
+ * so no file escapes a scan by its name. A sub-folder that cannot be read is reported as a
+ * gap of the listing (then nothing is marked gone for not being listed).
  */
-import { createReadStream } from 'node:fs';
-import { lstat, opendir, stat } from 'node:fs/promises';
+import { constants, createReadStream, realpathSync } from 'node:fs';
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
@@ -28,29 +31,73 @@ export function localPathOf(url: string): string {
   }
 }
 
+/**
+ * A folder entry's name as text: the name itself when it is valid UTF-8, else every byte outside
+ * printable ASCII (and the backslash) written as \xHH — lossless, so the file keeps one identity.
+ */
+export function nameOf(raw: Buffer): string {
+  const s = raw.toString('utf8');
+  if (Buffer.from(s, 'utf8').equals(raw)) return s;
+  let out = '';
+  for (const b of raw) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/** casb's own data folders: never scanned (another installation's `.casb` in the tree included). */
+const DATA_DIR_NAME = '.casb';
+
 export function createLocalConnector(input: string, opts: ConnectorOptions = {}): Connector {
   const root = path.resolve(input.startsWith('file://') ? localPathOf(input) : input);
-  const skip = new Set((opts.skipPaths ?? []).map((p) => path.resolve(p)));
+  // the data dir may be reached through a symlink: compare real paths too, taken when the listing starts (it exists by then)
+  const skipPaths = (opts.skipPaths ?? []).map((p) => path.resolve(p));
+  const realSkipPaths = () =>
+    new Set(skipPaths.flatMap((abs) => {
+      try {
+        return [abs, realpathSync(abs)];
+      } catch {
+        return [abs];
+      }
+    }));
+  let skip = new Set<string>(skipPaths);
   const uri = pathToFileURL(root).href;
 
-  async function* walk(dir: string): AsyncGenerator<string> {
-    let entries: string[];
+  interface Entry {
+    /** The path as the file system knows it (bytes). */
+    raw: Buffer;
+    /** Path relative to the root, '/'-separated, names as nameOf() writes them. */
+    rel: string;
+    /** Some name on the way is not UTF-8: only `raw` opens it. */
+    escaped: boolean;
+  }
+
+  async function* walk(dirRaw: Buffer, dirRel: string, escaped: boolean, gaps: string[]): AsyncGenerator<Entry> {
+    let names: Buffer[];
     try {
-      const d = await opendir(dir);
-      entries = [];
-      for await (const e of d) entries.push(e.name);
+      names = await readdir(dirRaw, { encoding: 'buffer' });
     } catch (err) {
-      if (dir === root) throw err;
-      return; // an unreadable sub-folder is skipped; its files cannot be listed, so they have no outcome to record
+      if (!dirRel) throw err;
+      // an unreadable sub-folder: its files cannot be listed (no outcome to record), but the gap is reported
+      gaps.push(`folder ${dirRel} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      return;
     }
-    entries.sort();
-    for (const name of entries) {
-      const full = path.join(dir, name);
+    const entries = names.map((raw) => ({ raw, name: nameOf(raw) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const { raw, name } of entries) {
+      const full = Buffer.concat([dirRaw, Buffer.from(path.sep), raw]);
       const st = await lstat(full).catch(() => undefined);
-      if (!st || st.isSymbolicLink() || skip.has(full)) continue;
-      if (st.isDirectory()) yield* walk(full);
-      else if (st.isFile()) yield full;
+      if (!st || st.isSymbolicLink()) continue;
+      const rel = dirRel ? `${dirRel}/${name}` : name;
+      const isEscaped = escaped || name !== raw.toString('utf8');
+      if (st.isDirectory()) {
+        if (name === DATA_DIR_NAME || skip.has(full.toString()) || skip.has(await realpath(full).then(String, () => ''))) continue;
+        yield* walk(full, rel, isEscaped, gaps);
+      } else if (st.isFile()) yield { raw: full, rel, escaped: isEscaped };
     }
+  }
+
+  /** The file behind a listed ref: its real bytes when the name had to be escaped. */
+  function fileOf(ref: ObjectRef): string | Buffer {
+    const raw = ref.extra?.rawPath;
+    return typeof raw === 'string' ? Buffer.from(raw, 'base64') : path.join(root, ...ref.externalId.split('/'));
   }
 
   return {
@@ -66,34 +113,47 @@ export function createLocalConnector(input: string, opts: ConnectorOptions = {})
         );
       });
       if (!st.isDirectory()) throw new UserError(`${root} is not a folder. Give casb scan a folder, an s3:// URI, or use casb classify for single files.`);
+      await access(root, constants.R_OK | constants.X_OK).catch((err: NodeJS.ErrnoException) => {
+        throw new UserError(`cannot list ${root}: ${err.code ?? err.message}. Give the user running casb read and execute permission on the folder.`);
+      });
     },
 
     async *list(cursor?: string): AsyncIterable<Page> {
       // Cursor = relative path of the last item of the previous page; resume strictly after it.
       let page: ObjectRef[] = [];
-      for await (const full of walk(root)) {
-        const rel = path.relative(root, full).split(path.sep).join('/');
-        if (cursor !== undefined && compareWalkOrder(rel, cursor) <= 0) continue;
-        const st = await stat(full).catch(() => undefined);
+      let gaps: string[] = [];
+      const pageOf = (items: ObjectRef[], nextCursor: string | undefined): Page => {
+        const p: Page = { items, nextCursor, ...(gaps.length ? { incomplete: gaps } : {}) };
+        gaps = [];
+        return p;
+      };
+      const found: string[] = [];
+      skip = realSkipPaths();
+      for await (const e of walk(Buffer.from(root), '', false, found)) {
+        gaps.push(...found.splice(0));
+        if (cursor !== undefined && compareWalkOrder(e.rel, cursor) <= 0) continue;
+        const st = await stat(e.raw).catch(() => undefined);
         if (!st) continue; // vanished between readdir and stat
         page.push({
-          externalId: rel,
-          path: full,
+          externalId: e.rel,
+          path: path.join(root, ...e.rel.split('/')),
           size: st.size,
           // size + mtime is what changes when a file is rewritten; cheap, no read needed
           etag: `${st.size}-${Math.floor(st.mtimeMs)}`,
           modifiedAt: st.mtime,
+          ...(e.escaped ? { extra: { rawPath: e.raw.toString('base64') } } : {}),
         });
         if (page.length >= PAGE_SIZE) {
-          yield { items: page, nextCursor: rel };
+          yield pageOf(page, e.rel);
           page = [];
         }
       }
-      yield { items: page, nextCursor: undefined };
+      gaps.push(...found.splice(0));
+      yield pageOf(page, undefined);
     },
 
     async open(ref: ObjectRef, opts: OpenOptions = {}): Promise<Readable> {
-      const full = path.join(root, ...ref.externalId.split('/'));
+      const full = fileOf(ref);
       const st = await stat(full);
       if (opts.maxBytes !== undefined && st.size > opts.maxBytes) {
         throw new ItemError('too_large', `${st.size} bytes, above the ${opts.maxBytes}-byte cap`);

@@ -18,6 +18,7 @@ interface ScanFlags extends DbFlags {
   maxBytes?: number;
   maxPixels?: number;
   decodeTimeout?: number;
+  verdictCache?: boolean;
   model?: string;
   restart?: boolean;
   changes?: boolean;
@@ -55,6 +56,7 @@ export function registerScan(program: Command): void {
     .option('--admin <email>', 'gdrive://<domain>: the Workspace admin impersonated to list the users (default: $GDRIVE_ADMIN_USER)')
     .option('--no-progress', 'no live progress line on a terminal')
     .option('--policy <file>', 'policy file, YAML or JSON (default: $CASB_POLICY, else the built-in policy; see casb policy show)')
+    .option('--no-verdict-cache', 'analyse every downloaded image, even bytes already analysed under the same model and policy')
     .option('--no-ocr', 'never OCR, whatever the policy says (label findings only)')
     .option('--ocr-workers <n>', 'parallel OCR workers (default 1)', positiveInt)
     .option('--ocr-timeout <seconds>', 'per-image OCR time limit; a stuck worker is replaced (default 60)', positiveInt)
@@ -94,6 +96,7 @@ export function registerScan(program: Command): void {
             maxBytes: flags.maxBytes,
             pixelLimit: flags.maxPixels,
             decodeTimeoutMs: flags.decodeTimeout ? flags.decodeTimeout * 1000 : undefined,
+            verdictCache: flags.verdictCache,
             modelDir: await activeModelDir(flags.model, storeOptions(flags).dataDir),
             restart: flags.restart,
             changes: flags.changes,
