@@ -3,7 +3,8 @@
  * stdout, and a scan killed half-way that finishes on the next run without duplicates.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -79,6 +80,30 @@ test('classify --json prints one line per image with all six scores, and skips n
     assert.equal(x.label, Object.entries<number>(x.scores).sort((a, b) => b[1] - a[1])[0]![0]);
   }
   assert.match(r.stderr, /skipped .*c\.jpg: not an image/);
+});
+
+test('classify: every entry gets a line, odd ones included; names cannot forge output; one bad path does not stop the rest', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'a.png'), await pngImage(1));
+  await writeFile(Buffer.concat([Buffer.from(dir), Buffer.from(path.sep), Buffer.from([0x62, 0xff]), Buffer.from('.png')]), await pngImage(2));
+  await writeFile(path.join(dir, 'evil\x1b[2J\nforged line.png'), HTML_AS_JPG);
+  await symlink('loop1', path.join(dir, 'loop2'));
+  await symlink('loop2', path.join(dir, 'loop1'));
+  spawnSync('mkfifo', [path.join(dir, 'fifo.png')]);
+  await mkdir(path.join(dir, '.casb'));
+  await writeFile(path.join(dir, '.casb', 'own.png'), await pngImage(3));
+  const r = await runCli(['classify', dir, path.join(dir, 'missing.png'), '--json', '--model', await devModelDir()]);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string });
+  assert.deepEqual(rows.map((x) => path.basename(x.path)).sort(), ['a.png', 'b\\xff.png'], 'the non-UTF-8 name is classified, under its escaped name; .casb is not');
+  assert.doesNotMatch(r.stderr, /\x1b/, 'no raw escape codes');
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 5, r.stderr);
+  assert.ok(lines.some((l) => /skipped .*evil\\x1b\[2J\\x0aforged line\.png: not an image/.test(l)));
+  assert.ok(lines.some((l) => /skipped .*loop1: a symbolic link/.test(l)));
+  assert.ok(lines.some((l) => /skipped .*loop2: a symbolic link/.test(l)));
+  assert.ok(lines.some((l) => /skipped .*fifo\.png: not a regular file/.test(l)));
+  assert.ok(lines.some((l) => /failed .*missing\.png: no such file or folder/.test(l)));
 });
 
 test('a scan killed half-way finishes on the next run, resuming, with no duplicate rows', async (t) => {

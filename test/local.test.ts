@@ -55,7 +55,7 @@ test('a name that is not UTF-8 is listed (escaped) and opened by its real bytes;
   await writeFile(Buffer.concat([badDir, sep, Buffer.from('in.png')]), 'bytes inside a badly named folder');
   await writeFile(path.join(dir, 'ok.png'), 'plain');
   const c = createLocalConnector(dir);
-  const refs = [];
+  const refs: import("../connectors/contract.js").ObjectRef[] = [];
   for await (const p of c.list()) refs.push(...p.items);
   assert.deepEqual(refs.map((r) => r.externalId).sort(), ['bad\\xff\\xfe.png', 'd\\xfe/in.png', 'ok.png']);
   const read = async (id: string) => {

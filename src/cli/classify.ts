@@ -1,6 +1,6 @@
 /** `casb classify <file|dir>...`: classify images with no database. */
 import type { Command } from 'commander';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
@@ -9,7 +9,9 @@ import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import { openImageClassifier } from '../model/image-classifier.js';
 import { activeModelDir } from '../model/select.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
+import { nameOf } from '../../connectors/local/index.js';
 import { byteSize, dataDirOf, MODEL_FLAG_HELP, pixelCount, positiveInt } from './options.js';
+import { printable } from './printable.js';
 
 interface ClassifyFlags {
   json?: boolean;
@@ -32,15 +34,31 @@ export function registerClassify(program: Command): void {
     .option('--decode-timeout <seconds>', 'longest one image may take to decode (default 30)', positiveInt)
     .action(async (paths: string[], flags: ClassifyFlags) => {
       const maxBytes = flags.maxBytes ?? DEFAULT_MAX_BYTES;
-      const files: string[] = [];
-      for (const p of paths) files.push(...(await expand(p)));
-      const classifier = await openImageClassifier({ modelDir: await activeModelDir(flags.model, dataDirOf(flags)) });
       let failures = 0;
+      let classified = 0;
+      // every path given, and every entry of every folder, gets a line: classified, skipped or failed
+      const say = (what: 'skipped' | 'failed', shown: string, why: string) => {
+        if (what === 'failed') failures++;
+        process.stderr.write(`casb: ${what} ${printable(shown)}: ${printable(why)}\n`);
+      };
+      const files: FileEntry[] = [];
+      let missing = 0;
+      for (const p of paths) {
+        const st = await stat(p).catch((err: NodeJS.ErrnoException) => err);
+        if (st instanceof Error) {
+          if (st.code === 'ENOENT') missing++;
+          say('failed', p, st.code === 'ENOENT' ? 'no such file or folder' : fsProblem(st));
+        } else if (st.isDirectory()) await expand(p, p, files, say);
+        else if (st.isFile()) files.push({ file: p, shown: p });
+        else say('skipped', p, 'not a regular file (a device, FIFO or socket)');
+      }
+      if (missing === paths.length) throw new UserError(`no such file or folder: ${paths.map(printable).join(', ')}`);
+      const classifier = await openImageClassifier({ modelDir: await activeModelDir(flags.model, dataDirOf(flags)) });
       // Two files per core in flight: one decoding while another waits on inference (the
       // classifier's batcher groups those into one session run).
       const queue = new PQueue({ concurrency: os.availableParallelism() * 2 });
-      const one = async (file: string) => {
-        const skip = (why: string) => void process.stderr.write(`casb: skipped ${file}: ${why}\n`);
+      const one = async ({ file, shown }: FileEntry) => {
+        const skip = (why: string) => say('skipped', shown, why);
         try {
           // the same limits as casb scan, checked before the bytes are read and before decoding
           const { size } = await stat(file);
@@ -55,13 +73,14 @@ export function registerClassify(program: Command): void {
           });
           if (img instanceof ItemError) return skip(`${img.message} (--max-pixels)`);
           const cls = await classifier.classify(img.rgb);
+          classified++;
           const scores = Object.fromEntries(Object.entries(cls.scores).map(([k, v]) => [k, Number(v.toFixed(4))]));
-          if (flags.json) process.stdout.write(`${JSON.stringify({ path: file, label: cls.label, scores })}\n`);
-          else process.stdout.write(`${cls.label.padEnd(13)} ${(cls.scores[cls.label] ?? 0).toFixed(2)}${cls.uncertain ? ' (uncertain)' : ''}  ${file}\n`);
+          if (flags.json) process.stdout.write(`${JSON.stringify({ path: shown, label: cls.label, scores })}\n`);
+          else process.stdout.write(`${cls.label.padEnd(13)} ${(cls.scores[cls.label] ?? 0).toFixed(2)}${cls.uncertain ? ' (uncertain)' : ''}  ${printable(shown)}\n`);
         } catch (err) {
-          failures++;
-          const reason = err instanceof ItemError ? err.reason : 'error';
-          process.stderr.write(`casb: failed ${file}: ${reason}: ${errorMessage(err).split('\n')[0]}\n`);
+          const code = (err as NodeJS.ErrnoException)?.code;
+          if (code) say('failed', shown, fsProblem(err as NodeJS.ErrnoException));
+          else say('failed', shown, `${err instanceof ItemError ? err.reason : 'error'}: ${errorMessage(err).split('\n')[0]}`);
         }
       };
       try {
@@ -74,17 +93,56 @@ export function registerClassify(program: Command): void {
       } finally {
         await classifier.close();
       }
-      if (failures && failures === files.length) process.exitCode = 1;
+      // exit 1 when something failed and nothing could be classified
+      if (failures && !classified) process.exitCode = 1;
     });
 }
 
-async function expand(p: string): Promise<string[]> {
-  const st = await stat(p).catch(() => {
-    throw new UserError(`no such file or folder: ${p}`);
-  });
-  if (st.isFile()) return [p];
-  if (!st.isDirectory()) return [];
-  const out: string[] = [];
-  for (const name of (await readdir(p)).sort()) out.push(...(await expand(path.join(p, name))));
-  return out;
+interface FileEntry {
+  /** What the file system opens (bytes when a name on the way is not UTF-8). */
+  file: string | Buffer;
+  /** How it is shown: names that are not UTF-8 escaped as \xHH, as casb scan lists them. */
+  shown: string;
+}
+
+/** One line for a file-system error: what it means and what to do. */
+function fsProblem(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'access_denied: give the user running casb read permission';
+    case 'ELOOP':
+      return 'a symbolic link loop';
+    case 'ENOENT':
+      return 'not_found: it went away while casb was reading';
+    default:
+      return `${err.code ?? 'error'}: ${errorMessage(err).split('\n')[0]}`;
+  }
+}
+
+/**
+ * A folder's files, walked like casb scan walks it: sorted names read as bytes, symbolic links not
+ * followed (each one said), unreadable folders said and passed.
+ */
+async function expand(dir: string | Buffer, shownDir: string, out: FileEntry[], say: (what: 'skipped' | 'failed', shown: string, why: string) => void): Promise<void> {
+  let names: Buffer[];
+  try {
+    names = await readdir(dir, { encoding: 'buffer' });
+  } catch (err) {
+    return say('failed', shownDir, `cannot list the folder: ${fsProblem(err as NodeJS.ErrnoException)}`);
+  }
+  const entries = names.map((raw) => ({ raw, name: nameOf(raw) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { raw, name } of entries) {
+    const shown = path.join(shownDir, name);
+    const escaped = name !== raw.toString('utf8') || typeof dir !== 'string';
+    const full: string | Buffer = escaped ? Buffer.concat([Buffer.from(dir), Buffer.from(path.sep), raw]) : path.join(dir as string, name);
+    const st = await lstat(full).catch((err: NodeJS.ErrnoException) => err);
+    if (st instanceof Error) say('failed', shown, fsProblem(st));
+    else if (st.isSymbolicLink()) say('skipped', shown, 'a symbolic link (not followed inside folders; name its target to classify it)');
+    else if (st.isDirectory()) {
+      if (name !== '.casb') await expand(full, shown, out, say); // casb's own data, as casb scan skips it
+    }
+    else if (st.isFile()) out.push({ file: full, shown });
+    else say('skipped', shown, 'not a regular file (a device, FIFO or socket)');
+  }
 }

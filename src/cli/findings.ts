@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openConnector } from '../../connectors/registry.js';
 import { openStore, type FindingRow } from '../store/index.js';
 import { positiveInt, storeOptions, type DbFlags } from './options.js';
+import { printable } from './printable.js';
 
 interface FindingsFlags extends DbFlags {
   label?: string;
@@ -75,7 +76,7 @@ export function printFindingsTable(rows: FindingRow[], title: string): void {
   }
   out.write(`${title} (${rows.length}):\n`);
   // the id is what casb remediate takes
-  const table = rows.map((f) => [f.id, f.severity, f.label, f.score.toFixed(2), f.entity_type ? `${f.entity_type} ${f.redacted_value ?? ''}` : '-', f.exposure ?? '-', f.path]);
+  const table = rows.map((f) => [f.id, f.severity, f.label, f.score.toFixed(2), f.entity_type ? `${f.entity_type} ${f.redacted_value ?? ''}` : '-', f.exposure ?? '-', printable(f.path)]);
   const head = ['ID', 'SEVERITY', 'LABEL', 'SCORE', 'ENTITY', 'EXPOSURE', 'PATH'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
@@ -84,6 +85,6 @@ export function printFindingsTable(rows: FindingRow[], title: string): void {
     out.write(line(table[i]!));
     // Why: the stored explanation, e.g. "passport 0.94; MRZ valid (TD3, issuer UTO, check digits 4/4)".
     const why = typeof f.explanation?.summary === 'string' ? f.explanation.summary : typeof f.explanation?.reason === 'string' ? f.explanation.reason : '';
-    if (why) out.write(`      why: ${why}\n`);
+    if (why) out.write(`      why: ${printable(why)}\n`);
   });
 }

@@ -18,6 +18,7 @@ import type { ActionResult, ConnectorFor } from '../remediation/runner.js';
 import { loadSources, sourcesFile } from '../sources.js';
 import { openStore, type ActionRow } from '../store/index.js';
 import { UserError } from '../util/errors.js';
+import { printable } from './printable.js';
 import { storeOptions, type DbFlags } from './options.js';
 
 interface ConnectorFlags {
@@ -262,11 +263,6 @@ function printResults(results: ActionResult[], dryRun: boolean, cap?: number): v
   if (dryRun && cap !== undefined && results.length > cap) out.write(`Applying this would be refused: ${results.length} items is above the cap of ${cap}; add --force to go above it.\n`);
 }
 
-/** A file name with a newline or escape codes must not forge lines of the report. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 function printActions(rows: ActionRow[]): void {
   const out = process.stdout;

@@ -6,6 +6,7 @@ import { debugHook } from '../util/log.js';
 import { activeModelDir } from '../model/select.js';
 import { byteSize, MODEL_FLAG_HELP, pixelCount, positiveInt, storeOptions, type DbFlags } from './options.js';
 import { findingJson, printFindingsTable } from './findings.js';
+import { printable } from './printable.js';
 import { loadPolicy } from '../policy/load.js';
 import { resolveSource, sourcesFile, type SourceConfig } from '../sources.js';
 
@@ -168,7 +169,7 @@ function failedText(items: Array<{ path: string; outcome: string; detail: string
   };
   const lines = items.map((i) => {
     const reason = i.outcome.slice('failed:'.length);
-    return `casb: ${i.outcome} ${i.path}: ${i.detail ?? 'no detail'}${hint[reason] ? ` (${hint[reason]})` : ''}`;
+    return `casb: ${i.outcome} ${printable(i.path)}: ${printable(i.detail ?? 'no detail')}${hint[reason] ? ` (${hint[reason]})` : ''}`;
   });
   if (total > items.length) lines.push(`casb: ... and ${total - items.length} more failed items (casb findings shows findings; --verbose logs every item)`);
   return `${lines.join('\n')}\n`;
@@ -193,7 +194,7 @@ function summaryText(s: ScanSummary): string {
     `  ocr      ${s.ocr.images} images${s.ocr.failed ? `, ${s.ocr.failed} could not be read` : ''}${s.timings.ocr ? ` (${(s.timings.ocr / 1000).toFixed(1)} s)` : ''}`,
   ];
   if (s.incomplete?.length) {
-    const shown = s.incomplete.slice(0, 10).map((g) => `           ${g}`);
+    const shown = s.incomplete.slice(0, 10).map((g) => `           ${printable(g)}`);
     lines.push(`  gaps     ${s.incomplete.length} part(s) of the source could not be listed, so nothing was marked gone for not being listed:`, ...shown);
     if (s.incomplete.length > shown.length) lines.push(`           ... and ${s.incomplete.length - shown.length} more (--verbose logs each)`);
     lines.push('           Fix the access and scan again to cover them.');
