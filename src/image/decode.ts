@@ -74,6 +74,12 @@ function normalised(input: Buffer | string, pixelLimit: number, timeoutMs: numbe
     .removeAlpha();
 }
 
+/** 900, 1.5, 0.04: whole megapixels where that is exact enough, else up to two significant digits. */
+function megapixels(pixels: number): string {
+  const mp = pixels / 1e6;
+  return mp >= 10 ? mp.toFixed(0) : String(Number(mp.toPrecision(2)));
+}
+
 /**
  * Read only the header: oriented size (EXIF orientations 5–8 swap the sides) and format. Refuses a
  * pixel bomb from its header (ItemError too_large) and an unreadable header (corrupt) before any
@@ -90,7 +96,7 @@ export async function readImageHeader(input: Buffer | string, pixelLimit: number
   const h = meta.height ?? 0;
   if (!w || !h) throw new ItemError('corrupt', 'image header has no dimensions');
   if (w * h > pixelLimit) {
-    throw new ItemError('too_large', `image is ${w}x${h} (${((w * h) / 1e6).toFixed(0)} MP), above the ${(pixelLimit / 1e6).toFixed(0)} MP ${what}`);
+    throw new ItemError('too_large', `image is ${w}x${h} (${megapixels(w * h)} MP), above the ${megapixels(pixelLimit)} MP ${what}`);
   }
   const rotated = (meta.orientation ?? 1) >= 5;
   return { width: rotated ? h : w, height: rotated ? w : h, format: meta.format ?? 'unknown' };

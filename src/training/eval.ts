@@ -22,6 +22,9 @@ import { loadClassifier } from '../model/classifier.js';
 import { UserError } from '../util/errors.js';
 import { runScript } from '../util/script.js';
 import { computeMetrics } from './metrics.js';
+import { LABELS } from '../model/manifest.js';
+import { activeModelDir } from '../model/select.js';
+import { errorMessage } from '../util/errors.js';
 import { buildReport, type EvalReport, formatSummary, type Prediction, renderHtml, renderMarkdown, sensitivityScore } from './report.js';
 
 export type { EvalReport } from './report.js';
@@ -183,9 +186,17 @@ async function main({ verbose }: { verbose: boolean }): Promise<void> {
   });
   const dir = positionals[0];
   if (!dir) throw new UserError('give the folder to evaluate, laid out <dir>/<label>/<images>');
+  if (positionals.length > 1) throw new UserError(`one folder at a time (got ${positionals.length}): put them under one <dir>/<label>/ tree`);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${dir} is not a folder (expected <dir>/<label>/<images>)`);
+  const subs = readdirSync(dir).filter((l) => statSync(path.join(dir, l), { throwIfNoEntry: false })?.isDirectory());
+  // (folders that are not the model's labels are reported as skipped: a custom-class model has labels of its own)
+  if (!subs.length) throw new UserError(`${dir} has no label folders (e.g. ${LABELS.join(', ')}): lay it out <dir>/<label>/<images>`);
+  // --model takes what casb --model takes: a version (0.2.0) or a folder
+  const modelDir = values.model ? await activeModelDir(values.model).catch((err: unknown) => {
+    throw new UserError(errorMessage(err));
+  }) : undefined;
   const report = await evaluateDir(dir, {
-    ...(values.model ? { modelDir: values.model } : {}),
+    ...(modelDir ? { modelDir } : {}),
     ...(values.out ? { out: values.out } : {}),
     ...(values.json ? { json: values.json } : {}),
     ...(process.stderr.isTTY ? { onImage: (n: number) => process.stderr.write(`\r${n} images`) } : {}),

@@ -142,7 +142,9 @@ async function main(): Promise<void> {
   const seed = Number(values.seed);
   for (const [flag, v, min] of [['--per-class', perClass, 1], ['--seed', seed, 0], ['--size', Number(values.size), 32], ['--hidden', Number(values.hidden), 0], ['--concurrency', Number(values.concurrency), 1]] as const)
     if (!Number.isInteger(v) || v < min) throw new UserError(`${flag} must be a whole number ≥ ${min}`);
-  for (const [flag, v] of [['--epochs', values.epochs], ['--l2', values.l2], ['--lr', values.lr]] as const)
+  if (Number(values.size) % 32 !== 0 || Number(values.size) < 96 || Number(values.size) > 512) throw new UserError('--size must be a multiple of 32 from 96 to 512 (the backbone halves the image five times)');
+  if (values.epochs !== undefined && !(Number.isInteger(Number(values.epochs)) && Number(values.epochs) >= 1)) throw new UserError('--epochs must be a whole number ≥ 1');
+  for (const [flag, v] of [['--l2', values.l2], ['--lr', values.lr]] as const)
     if (v !== undefined && !(Number(v) >= 0)) throw new UserError(`${flag} must be a number ≥ 0`);
   if (values.data && !existsSync(values.data)) throw new UserError(`--data ${values.data}: no such folder (expected <dir>/<label>/<images>)`);
   const taps = values.taps!.split(',').map((t) => t.trim()).filter(Boolean);
@@ -150,6 +152,11 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const log = (line: string) => console.log(line);
 
+  const size = Number(values.size);
+  // the backbone first: a bad --taps is refused before minutes of downloading
+  const embedder = await loadBackboneOnly({ intraOpThreads: 2, taps, size }).catch((err: unknown) => {
+    throw new UserError(`cannot build the backbone with --taps ${taps.join(',')} at --size ${size}: ${(err as Error).message.split('\n')[0]}`);
+  });
   if (!values.data) {
     const idx = loadDebianIndex();
     if (!idx || idx.specs !== specsFingerprint()) {
@@ -157,8 +164,6 @@ async function main(): Promise<void> {
       await fetchDebian({ log });
     }
   }
-  const size = Number(values.size);
-  const embedder = await loadBackboneOnly({ intraOpThreads: 2, taps, size });
   const sources = loadSources();
   log(`backbone ${embedder.source} +taps [${taps.join(', ')}] (${embedder.dim}-d) sha256 ${embedder.sha256.slice(0, 12)}…; views ${views.join(', ')}`);
   log(`Debian images: ${sources.photos.length} other, ${sources.screenshots.length} screenshots${sources.photos.length ? '' : ' — run `npx tsx src/training/fetch-debian.ts` first for real photos'}`);
