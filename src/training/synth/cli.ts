@@ -24,6 +24,13 @@ async function main(): Promise<void> {
     },
   });
   if (!values.out) throw new UserError('--out DIR is required');
+  // kernel file systems: a recursive mkdir there can spin instead of failing
+  if (/^\/(proc|sys|dev)(\/|$)/.test(path.resolve(values.out))) throw new UserError(`--out ${values.out}: not a place for image files (a kernel file system); choose a normal folder`);
+  try {
+    mkdirSync(values.out, { recursive: true });
+  } catch (err) {
+    throw new UserError(`--out ${values.out}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   const perClass = Number(values['per-class']);
   const seed = Number(values.seed);
   const start = Number(values.start);
