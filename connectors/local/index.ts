@@ -44,7 +44,20 @@ export function nameOf(raw: Buffer): string {
 }
 
 /** casb's own data folders: never scanned (another installation's `.casb` in the tree included). */
-const DATA_DIR_NAME = '.casb';
+export const DATA_DIR_NAME = '.casb';
+
+/**
+ * A folder's entries in walk order (sorted by their text names): each with its raw name, its name as
+ * text (nameOf) and its full path as bytes. Shared by the listing and `casb classify`, so both see
+ * the same files in the same order. Throws when the folder cannot be read.
+ */
+export async function readEntries(dir: Buffer): Promise<Array<{ raw: Buffer; name: string; full: Buffer }>> {
+  const names = await readdir(dir, { encoding: 'buffer' });
+  const sep = Buffer.from(path.sep);
+  return names
+    .map((raw) => ({ raw, name: nameOf(raw), full: Buffer.concat([dir, sep, raw]) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
 
 export function createLocalConnector(input: string, opts: ConnectorOptions = {}): Connector {
   const root = path.resolve(input.startsWith('file://') ? localPathOf(input) : input);
@@ -71,18 +84,16 @@ export function createLocalConnector(input: string, opts: ConnectorOptions = {})
   }
 
   async function* walk(dirRaw: Buffer, dirRel: string, escaped: boolean, gaps: string[]): AsyncGenerator<Entry> {
-    let names: Buffer[];
+    let entries: Awaited<ReturnType<typeof readEntries>>;
     try {
-      names = await readdir(dirRaw, { encoding: 'buffer' });
+      entries = await readEntries(dirRaw);
     } catch (err) {
       if (!dirRel) throw err;
       // an unreadable sub-folder: its files cannot be listed (no outcome to record), but the gap is reported
       gaps.push(`folder ${dirRel} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
       return;
     }
-    const entries = names.map((raw) => ({ raw, name: nameOf(raw) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const { raw, name } of entries) {
-      const full = Buffer.concat([dirRaw, Buffer.from(path.sep), raw]);
+    for (const { raw, name, full } of entries) {
       const st = await lstat(full).catch(() => undefined);
       if (!st || st.isSymbolicLink()) continue;
       const rel = dirRel ? `${dirRel}/${name}` : name;
@@ -121,16 +132,11 @@ export function createLocalConnector(input: string, opts: ConnectorOptions = {})
     async *list(cursor?: string): AsyncIterable<Page> {
       // Cursor = relative path of the last item of the previous page; resume strictly after it.
       let page: ObjectRef[] = [];
-      let gaps: string[] = [];
-      const pageOf = (items: ObjectRef[], nextCursor: string | undefined): Page => {
-        const p: Page = { items, nextCursor, ...(gaps.length ? { incomplete: gaps } : {}) };
-        gaps = [];
-        return p;
-      };
-      const found: string[] = [];
+      // gaps the walk met since the last page go out with the next one
+      const gaps: string[] = [];
+      const pageOf = (items: ObjectRef[], nextCursor: string | undefined): Page => ({ items, nextCursor, ...(gaps.length ? { incomplete: gaps.splice(0) } : {}) });
       skip = realSkipPaths();
-      for await (const e of walk(Buffer.from(root), '', false, found)) {
-        gaps.push(...found.splice(0));
+      for await (const e of walk(Buffer.from(root), '', false, gaps)) {
         if (cursor !== undefined && compareWalkOrder(e.rel, cursor) <= 0) continue;
         const st = await stat(e.raw).catch(() => undefined);
         if (!st) continue; // vanished between readdir and stat
@@ -148,7 +154,6 @@ export function createLocalConnector(input: string, opts: ConnectorOptions = {})
           page = [];
         }
       }
-      gaps.push(...found.splice(0));
       yield pageOf(page, undefined);
     },
 

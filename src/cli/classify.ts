@@ -1,6 +1,6 @@
 /** `casb classify <file|dir>...`: classify images with no database. */
 import type { Command } from 'commander';
-import { lstat, readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
@@ -9,7 +9,7 @@ import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import { openImageClassifier } from '../model/image-classifier.js';
 import { activeModelDir } from '../model/select.js';
 import { ItemError, UserError, errorMessage } from '../util/errors.js';
-import { nameOf } from '../../connectors/local/index.js';
+import { DATA_DIR_NAME, readEntries } from '../../connectors/local/index.js';
 import { byteSize, dataDirOf, MODEL_FLAG_HELP, pixelCount, positiveInt } from './options.js';
 import { printable } from './printable.js';
 
@@ -48,7 +48,7 @@ export function registerClassify(program: Command): void {
         if (st instanceof Error) {
           if (st.code === 'ENOENT') missing++;
           say('failed', p, st.code === 'ENOENT' ? 'no such file or folder' : fsProblem(st));
-        } else if (st.isDirectory()) await expand(p, p, files, say);
+        } else if (st.isDirectory()) await expand(Buffer.from(p), p, files, say);
         else if (st.isFile()) files.push({ file: p, shown: p });
         else say('skipped', p, 'not a regular file (a device, FIFO or socket)');
       }
@@ -99,7 +99,7 @@ export function registerClassify(program: Command): void {
 }
 
 interface FileEntry {
-  /** What the file system opens (bytes when a name on the way is not UTF-8). */
+  /** What the file system opens: the path as given, or as bytes for a folder's entries (names need not be UTF-8). */
   file: string | Buffer;
   /** How it is shown: names that are not UTF-8 escaped as \xHH, as casb scan lists them. */
   shown: string;
@@ -124,23 +124,20 @@ function fsProblem(err: NodeJS.ErrnoException): string {
  * A folder's files, walked like casb scan walks it: sorted names read as bytes, symbolic links not
  * followed (each one said), unreadable folders said and passed.
  */
-async function expand(dir: string | Buffer, shownDir: string, out: FileEntry[], say: (what: 'skipped' | 'failed', shown: string, why: string) => void): Promise<void> {
-  let names: Buffer[];
+async function expand(dir: Buffer, shownDir: string, out: FileEntry[], say: (what: 'skipped' | 'failed', shown: string, why: string) => void): Promise<void> {
+  let entries: Awaited<ReturnType<typeof readEntries>>;
   try {
-    names = await readdir(dir, { encoding: 'buffer' });
+    entries = await readEntries(dir);
   } catch (err) {
     return say('failed', shownDir, `cannot list the folder: ${fsProblem(err as NodeJS.ErrnoException)}`);
   }
-  const entries = names.map((raw) => ({ raw, name: nameOf(raw) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const { raw, name } of entries) {
+  for (const { name, full } of entries) {
     const shown = path.join(shownDir, name);
-    const escaped = name !== raw.toString('utf8') || typeof dir !== 'string';
-    const full: string | Buffer = escaped ? Buffer.concat([Buffer.from(dir), Buffer.from(path.sep), raw]) : path.join(dir as string, name);
     const st = await lstat(full).catch((err: NodeJS.ErrnoException) => err);
     if (st instanceof Error) say('failed', shown, fsProblem(st));
     else if (st.isSymbolicLink()) say('skipped', shown, 'a symbolic link (not followed inside folders; name its target to classify it)');
     else if (st.isDirectory()) {
-      if (name !== '.casb') await expand(full, shown, out, say); // casb's own data, as casb scan skips it
+      if (name !== DATA_DIR_NAME) await expand(full, shown, out, say); // casb's own data, as casb scan skips it
     }
     else if (st.isFile()) out.push({ file: full, shown });
     else say('skipped', shown, 'not a regular file (a device, FIFO or socket)');

@@ -16,8 +16,6 @@ import type { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { CursorExpiredError, type ChangePage, type Connector, type ObjectRef } from '../../connectors/contract.js';
 import { decodeForModel, DEFAULT_DECODE_TIMEOUT_MS, DEFAULT_MAX_BYTES, DEFAULT_PIXEL_LIMIT, type ModelInputSpec } from '../image/decode.js';
-
-export { DEFAULT_MAX_BYTES };
 import { sniff, SNIFF_BYTES } from '../image/sniff.js';
 import picomatch from 'picomatch';
 import type { OcrStage } from '../ocr/stage.js';
